@@ -1,0 +1,53 @@
+//! The one error type of the library: each variant says what was wrong and what is expected.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in gradflow, from a bad layer size to a failed file write.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("layer_sizes needs at least two entries (the input width, then one size per layer), got {got}")]
+    TooFewSizes { got: usize },
+
+    #[error("layer_sizes[{index}] is {size}; every size must be a positive number of neurons (1 or more)")]
+    NonPositiveSize { index: usize, size: i64 },
+
+    #[error(
+        "the network would need about {needed_mib} MiB for its weights and gradients, \
+         more than the {limit_mib} MiB this tool allows; use fewer or narrower layers"
+    )]
+    TooLarge { needed_mib: u64, limit_mib: u64 },
+
+    #[error("the input has {got} values, but the first layer expects {expected} (layer_sizes[0])")]
+    InputWidth { expected: usize, got: usize },
+
+    #[error("input[{index}] is {value}; every input value must be a finite number")]
+    NonFiniteInput { index: usize, value: f32 },
+
+    #[error("unknown activation {0:?}; expected one of: relu, gelu, tanh, sigmoid")]
+    UnknownActivation(String),
+
+    #[error("runs must be at least 1 (the number of backward passes whose gradients are summed)")]
+    ZeroRuns,
+
+    #[error("cannot read {what} from {text:?}: {reason}")]
+    Parse { what: &'static str, text: String, reason: String },
+
+    #[error("cannot draw a chart with no layers; compute a gradient report first")]
+    EmptyReport,
+
+    #[error("cannot compare reports of different networks: {left} layers against {right} layers")]
+    ReportMismatch { left: usize, right: usize },
+
+    #[error("drawing the chart failed: {0}")]
+    Chart(String),
+
+    #[error("writing {path} failed: {source}")]
+    Io { path: String, source: std::io::Error },
+
+    #[error(transparent)]
+    Torch(#[from] tch::TchError),
+}
+
+/// `Result` with gradflow's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

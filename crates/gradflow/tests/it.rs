@@ -1,0 +1,10 @@
+//! Integration tests, one binary so that they link once.
+
+mod it {
+    pub mod charts;
+    pub mod cli;
+    pub mod golden;
+    pub mod network;
+    pub mod pytorch;
+    pub mod support;
+}

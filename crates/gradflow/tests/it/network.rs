@@ -1,0 +1,149 @@
+//! The network and its reports: settings, errors, idempotence and accumulation.
+
+use gradflow::{default_input, Activation, DeepNetwork, Error, Shortcut};
+
+use super::support::{SEED_INPUT, SEED_SIZES};
+
+fn seed_model(shortcut: Shortcut) -> DeepNetwork {
+    DeepNetwork::builder(&SEED_SIZES).shortcut(shortcut).build().expect("the seed's network")
+}
+
+#[test]
+fn builder_defaults_are_the_seeds() {
+    let model = seed_model(Shortcut::Off);
+    assert_eq!(model.depth(), 5);
+    assert_eq!(model.layer_sizes(), SEED_SIZES);
+    assert_eq!((model.activation(), model.seed()), (Activation::Relu, 123));
+}
+
+#[test]
+fn depth_follows_the_size_list() {
+    for depth in [1, 2, 7, 40] {
+        let sizes = vec![4; depth + 1];
+        let mut model = DeepNetwork::builder(&sizes).build().expect("network");
+        assert_eq!(model.depth(), depth);
+        assert_eq!(model.gradients(&[0.5; 4]).expect("report").layers.len(), depth);
+    }
+}
+
+#[test]
+fn same_seed_same_weights_different_seed_different_weights() {
+    let first = |seed| DeepNetwork::builder(&SEED_SIZES).seed(seed).build().unwrap().first_weight().unwrap();
+    assert_eq!(first(123), -0.235_429_64); // PyTorch 2.13: model.layers[0][0].weight[0, 0]
+    assert_eq!(first(123), first(123));
+    assert_ne!(first(123), first(124));
+}
+
+#[test]
+fn networks_built_in_parallel_threads_get_their_own_seeds_weights() {
+    let reference = seed_model(Shortcut::On).first_weight().unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|_| std::thread::spawn(|| seed_model(Shortcut::On).first_weight().unwrap()))
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().unwrap(), reference);
+    }
+}
+
+#[test]
+fn rerunning_gradients_gives_the_same_report() {
+    let mut model = seed_model(Shortcut::Off);
+    let first = model.gradients(&SEED_INPUT).unwrap();
+    for _ in 0..3 {
+        assert_eq!(model.gradients(&SEED_INPUT).unwrap(), first);
+    }
+}
+
+#[test]
+fn two_accumulated_runs_are_exactly_twice_one_run() {
+    let mut model = seed_model(Shortcut::Off);
+    let once = model.gradients(&SEED_INPUT).unwrap();
+    let twice = model.accumulated_gradients(&SEED_INPUT, 2).unwrap();
+    assert_eq!(twice.runs, 2);
+    for (one, two) in once.layers.iter().zip(&twice.layers) {
+        assert_eq!(two.weight_mean, 2.0 * one.weight_mean, "{}", one.name);
+        assert_eq!(two.bias_max, 2.0 * one.bias_max, "{}", one.name);
+    }
+    // The default stays idempotent after an accumulated report.
+    assert_eq!(model.gradients(&SEED_INPUT).unwrap(), once);
+}
+
+#[test]
+fn report_keeps_bias_gradients_maxima_and_loss() {
+    let report = seed_model(Shortcut::On).gradients(&SEED_INPUT).unwrap();
+    assert!(report.loss > 0.0);
+    for layer in &report.layers {
+        assert!(layer.weight_max >= layer.weight_mean && layer.bias_max >= layer.bias_mean);
+    }
+    assert_eq!(report.layers[3].name, "layers.3.0.weight");
+}
+
+#[test]
+fn module_printout_folds_repeated_layers_like_pytorch() {
+    let model = DeepNetwork::builder(&SEED_SIZES).activation(Activation::Gelu).build().unwrap();
+    let expected = "\
+ExampleDeepNeuralNetwork(
+  (layers): ModuleList(
+    (0-3): 4 x Sequential(
+      (0): Linear(in_features=3, out_features=3, bias=True)
+      (1): GELU()
+    )
+    (4): Sequential(
+      (0): Linear(in_features=3, out_features=1, bias=True)
+      (1): GELU()
+    )
+  )
+)";
+    assert_eq!(model.to_string(), expected);
+}
+
+#[test]
+fn report_prints_the_seeds_lines() {
+    let report = seed_model(Shortcut::On).gradients(&SEED_INPUT).unwrap();
+    let text = report.to_string();
+    assert_eq!(text.lines().count(), 5);
+    assert_eq!(text.lines().nth(4), Some("layers.4.0.weight has gradient mean of 3.140749216079712"));
+}
+
+#[test]
+fn default_input_is_evenly_spaced_from_one_to_minus_one() {
+    assert_eq!(default_input(3), SEED_INPUT);
+    assert_eq!(default_input(1), [1.0]);
+    assert_eq!(default_input(5), [1.0, 0.5, 0.0, -0.5, -1.0]);
+}
+
+#[test]
+fn activations_parse_by_name() {
+    assert_eq!("GELU".parse::<Activation>().unwrap(), Activation::Gelu);
+    assert_eq!(" sigmoid ".parse::<Activation>().unwrap(), Activation::Sigmoid);
+    let error = "swish".parse::<Activation>().unwrap_err();
+    assert_eq!(error.to_string(), "unknown activation \"swish\"; expected one of: relu, gelu, tanh, sigmoid");
+}
+
+#[test]
+fn bad_layer_sizes_are_typed_errors_that_say_what_to_fix() {
+    let error = |sizes: &[i64]| DeepNetwork::builder(sizes).build().unwrap_err();
+    assert!(matches!(error(&[]), Error::TooFewSizes { got: 0 }));
+    assert!(matches!(error(&[3]), Error::TooFewSizes { got: 1 }));
+    assert!(matches!(error(&[3, 0, 1]), Error::NonPositiveSize { index: 1, size: 0 }));
+    assert!(matches!(error(&[3, 3, -2]), Error::NonPositiveSize { index: 2, size: -2 }));
+    assert_eq!(
+        error(&[3, 0, 1]).to_string(),
+        "layer_sizes[1] is 0; every size must be a positive number of neurons (1 or more)"
+    );
+    let too_large = error(&[100_000, 100_000, 1]);
+    assert!(matches!(too_large, Error::TooLarge { needed_mib: 76_295, limit_mib: 1024 }), "{too_large}");
+    assert!(matches!(error(&[i64::MAX, i64::MAX, i64::MAX]), Error::TooLarge { .. }));
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let mut model = seed_model(Shortcut::Off);
+    let error = model.gradients(&[1.0, 2.0]).unwrap_err();
+    assert_eq!(error.to_string(), "the input has 2 values, but the first layer expects 3 (layer_sizes[0])");
+    assert!(matches!(model.gradients(&[1.0, f32::NAN, 0.0]), Err(Error::NonFiniteInput { index: 1, .. })));
+    assert!(matches!(model.gradients(&[f32::INFINITY, 0.0, 0.0]), Err(Error::NonFiniteInput { index: 0, .. })));
+    assert!(matches!(model.accumulated_gradients(&SEED_INPUT, 0), Err(Error::ZeroRuns)));
+    // The model is still usable after refusing bad input.
+    assert_eq!(model.gradients(&SEED_INPUT).unwrap().layers.len(), 5);
+}

@@ -1,0 +1,142 @@
+//! Differential tests against PyTorch: the reference `tests/reference/pytorch_reference.py`
+//! (the seed's code, generalised) runs in the project's venv, and its printed lines must
+//! equal gradflow's character for character.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use gradflow::repr::float_repr;
+use gradflow::{Activation, DeepNetwork, Shortcut};
+
+use super::support::{workspace, SplitMix, SEED_INPUT, SEED_SIZES};
+
+/// The venv's python, or `$GRADFLOW_PYTHON` where a conda user has torch elsewhere.
+fn python() -> PathBuf {
+    std::env::var_os("GRADFLOW_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv/bin/python"))
+}
+
+/// Runs `python` on `script` with `stdin`, returning its standard output.
+fn run_python(args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(python())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {:?} ({e}); run `make test` to set up .venv", python()));
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write to python");
+    let output = child.wait_with_output().expect("python runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "python failed: {stderr}");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+#[derive(Debug)]
+struct Spec {
+    layer_sizes: Vec<i64>,
+    shortcut: Shortcut,
+    activation: Activation,
+    seed: i64,
+    input: Vec<f32>,
+    runs: u32,
+}
+
+impl Spec {
+    fn seed(shortcut: Shortcut, activation: Activation, runs: u32) -> Spec {
+        let (layer_sizes, input) = (SEED_SIZES.to_vec(), SEED_INPUT.to_vec());
+        Spec { layer_sizes, shortcut, activation, seed: 123, input, runs }
+    }
+
+    /// One line of JSON for the reference; floats as Python reads them back exactly.
+    fn json(&self) -> String {
+        let join = |items: Vec<String>| items.join(", ");
+        format!(
+            r#"{{"layer_sizes": [{}], "shortcut": {}, "activation": "{}", "seed": {}, "input": [{}], "runs": {}}}"#,
+            join(self.layer_sizes.iter().map(i64::to_string).collect()),
+            self.shortcut == Shortcut::On,
+            self.activation,
+            self.seed,
+            join(self.input.iter().map(|&v| float_repr(f64::from(v))).collect()),
+            self.runs,
+        )
+    }
+
+    /// What the reference prints for this spec, computed by gradflow.
+    fn gradflow(&self) -> String {
+        let mut model = DeepNetwork::builder(&self.layer_sizes)
+            .shortcut(self.shortcut)
+            .activation(self.activation)
+            .seed(self.seed)
+            .build()
+            .expect("valid spec");
+        let report = model.accumulated_gradients(&self.input, self.runs).expect("report");
+        format!("{model}\n{report}\n")
+    }
+}
+
+/// The seed's and the book's experiments, then random ones: depths 1–40, widths 1–64, every
+/// activation with and without shortcut, several seeds, inputs and run counts.
+fn specs() -> Vec<Spec> {
+    let mut specs = vec![
+        Spec::seed(Shortcut::Off, Activation::Relu, 2),
+        Spec::seed(Shortcut::On, Activation::Relu, 1),
+        Spec::seed(Shortcut::Off, Activation::Gelu, 1),
+        Spec::seed(Shortcut::On, Activation::Gelu, 1),
+    ];
+    let mut rng = SplitMix(2026);
+    for i in 0..32 {
+        let depth = rng.range(1, 40) as usize;
+        let width = rng.range(1, 64) as i64;
+        // Mostly equal widths, so that shortcuts apply, with some layers of another width.
+        let layer_sizes = (0..=depth)
+            .map(|_| if rng.range(0, 3) == 0 { rng.range(1, 64) as i64 } else { width })
+            .collect::<Vec<_>>();
+        let scale = [0.5, 1.0, 4.0][rng.range(0, 2) as usize];
+        let input = (0..layer_sizes[0]).map(|_| rng.unit() * scale).collect();
+        specs.push(Spec {
+            layer_sizes,
+            shortcut: Shortcut::BOTH[(i / 4) % 2],
+            activation: Activation::ALL[i % 4],
+            seed: rng.range(0, 100_000) as i64,
+            input,
+            runs: if i % 5 == 0 { 3 } else { 1 },
+        });
+    }
+    specs.push(Spec { layer_sizes: vec![1, 1], ..Spec::seed(Shortcut::On, Activation::Tanh, 1) });
+    specs.last_mut().expect("spec").input = vec![0.25];
+    specs
+}
+
+#[test]
+fn reports_and_module_printouts_equal_pytorch() {
+    let specs = specs();
+    assert!(specs.len() >= 20);
+    let stdin: String = specs.iter().map(|spec| spec.json() + "\n").collect();
+    let script = workspace().join("crates/gradflow/tests/reference/pytorch_reference.py");
+    let pytorch = run_python(&[script.to_str().expect("utf-8 path")], &stdin);
+    let blocks: Vec<&str> = pytorch.split_terminator("---\n").collect();
+    assert_eq!(blocks.len(), specs.len(), "one block per spec from PyTorch");
+    for (spec, pytorch) in specs.iter().zip(blocks) {
+        assert_eq!(spec.gradflow(), pytorch, "gradflow and PyTorch differ for {}", spec.json());
+    }
+}
+
+#[test]
+fn float_repr_equals_python_repr() {
+    let mut rng = SplitMix(7);
+    // Random bit patterns cover every exponent; widened float32s are what reports print.
+    let values: Vec<f64> = (0..2000)
+        .map(|i| if i % 2 == 0 { f64::from_bits(rng.next()) } else { f64::from(f32::from_bits(rng.next() as u32)) })
+        .chain([0.0, -0.0, 1e16, 1e-5, 1e-4, 9.999999999999999e15, f64::INFINITY])
+        .collect();
+    let stdin: String = values.iter().map(|v| format!("{}\n", v.to_bits())).collect();
+    let script = "import struct, sys\nfor line in sys.stdin:\n    print(repr(struct.unpack('<d', struct.pack('<Q', int(line)))[0]))";
+    let python = run_python(&["-c", script], &stdin);
+    for (value, python) in values.iter().zip(python.lines()) {
+        assert_eq!(float_repr(*value), python, "bits {:#x}", value.to_bits());
+    }
+    assert_eq!(python.lines().count(), values.len());
+}

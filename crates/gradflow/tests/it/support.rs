@@ -1,0 +1,42 @@
+//! Helpers shared by the integration tests.
+
+use std::path::PathBuf;
+
+/// The seed's experiment: `layer_sizes = [3, 3, 3, 3, 3, 1]`, `sample_input = [[1., 0., -1.]]`.
+pub const SEED_SIZES: [i64; 6] = [3, 3, 3, 3, 3, 1];
+pub const SEED_INPUT: [f32; 3] = [1.0, 0.0, -1.0];
+
+/// The workspace root, two folders above this crate.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A folder under `target/` for files a person may want to look at after the tests.
+pub fn output_dir() -> PathBuf {
+    let dir = workspace().join("target/test-output");
+    std::fs::create_dir_all(&dir).expect("create target/test-output");
+    dir
+}
+
+/// SplitMix64: a tiny deterministic generator, so test configurations are the same every run.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A whole number in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    /// A float32 in [-1, 1).
+    pub fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+    }
+}
