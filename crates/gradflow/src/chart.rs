@@ -90,7 +90,7 @@ pub fn layer_chart(report: &GradientReport) -> Result<Svg> {
     let title = format!(
         "Mean |gradient| per layer, {} ({})",
         report.shortcut.label(),
-        report.activation.to_string().to_uppercase()
+        report.activation.module_name()
     );
     bar_chart(&title, &[report])
 }

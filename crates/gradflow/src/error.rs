@@ -21,8 +21,8 @@ pub enum Error {
     #[error("the input has {got} values, but the first layer expects {expected} (layer_sizes[0])")]
     InputWidth { expected: usize, got: usize },
 
-    #[error("input[{index}] is {value}; every input value must be a finite number")]
-    NonFiniteInput { index: usize, value: f32 },
+    #[error("input[{index}] is {value}; every input value must be a finite float32 number")]
+    NonFiniteInput { index: usize, value: f64 },
 
     #[error("unknown activation {0:?}; expected one of: relu, gelu, tanh, sigmoid")]
     UnknownActivation(String),

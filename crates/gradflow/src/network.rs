@@ -249,9 +249,12 @@ pub struct DeepNetwork {
 impl DeepNetwork {
     /// Starts a network with these sizes: the input width, then each layer's output width.
     /// Defaults: ReLU, no shortcut, seed 123.
-    pub fn builder(layer_sizes: &[i64]) -> NetworkBuilder {
+    ///
+    /// Any integer type will do, so that a notebook's `let layer_sizes = [3, 3, 1];` works
+    /// as it is.
+    pub fn builder<S: Copy + Into<i64>>(layer_sizes: &[S]) -> NetworkBuilder {
         NetworkBuilder {
-            layer_sizes: layer_sizes.to_vec(),
+            layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(),
             shortcut: Shortcut::Off,
             activation: Activation::Relu,
             seed: 123,
@@ -306,14 +309,19 @@ impl DeepNetwork {
     /// The seed's `print_gradients` without the printing: one forward and backward pass on
     /// `input` against a zero target, then each layer's mean absolute gradient.
     ///
-    /// Gradients are zeroed first, so calling it again gives the same report.
-    pub fn gradients(&mut self, input: &[f32]) -> Result<GradientReport> {
+    /// Gradients are zeroed first, so calling it again gives the same report. The input is
+    /// one row of `layer_sizes[0]` values, rounded to float32 as `torch.tensor` rounds them.
+    pub fn gradients<T: Copy + Into<f64>>(&mut self, input: &[T]) -> Result<GradientReport> {
         self.accumulated_gradients(input, 1)
     }
 
     /// Like [`gradients`](Self::gradients), but sums the gradients of `runs` passes, as
     /// re-running the seed's Python cell `runs` times on one model does.
-    pub fn accumulated_gradients(&mut self, input: &[f32], runs: u32) -> Result<GradientReport> {
+    pub fn accumulated_gradients<T: Copy + Into<f64>>(
+        &mut self,
+        input: &[T],
+        runs: u32,
+    ) -> Result<GradientReport> {
         if runs == 0 {
             return Err(Error::ZeroRuns);
         }
@@ -331,15 +339,21 @@ impl DeepNetwork {
         &self.layers
     }
 
-    fn input_tensor(&self, input: &[f32]) -> Result<Tensor> {
+    fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T]) -> Result<Tensor> {
         let expected = self.settings.layer_sizes[0] as usize;
         if input.len() != expected {
             return Err(Error::InputWidth { expected, got: input.len() });
         }
-        if let Some((index, &value)) = input.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(Error::NonFiniteInput { index, value });
+        let mut row = Vec::with_capacity(expected);
+        for (index, &value) in input.iter().enumerate() {
+            let value = value.into();
+            // Too large for a float32 counts as not finite: it would become infinity.
+            if !(value as f32).is_finite() {
+                return Err(Error::NonFiniteInput { index, value });
+            }
+            row.push(value as f32);
         }
-        Ok(Tensor::f_from_slice(input)?.f_view([1, expected as i64])?)
+        Ok(Tensor::f_from_slice(&row)?.f_view([1, expected as i64])?)
     }
 
     /// One forward pass, MSE against a zero target and a backward pass; returns the loss.
@@ -349,6 +363,11 @@ impl DeepNetwork {
         let loss = output.f_mse_loss(&target, Reduction::Mean)?;
         loss.f_backward()?;
         Ok(loss.f_double_value(&[])?)
+    }
+
+    /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
     }
 
     fn zero_grad(&mut self) -> Result<()> {

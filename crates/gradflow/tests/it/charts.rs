@@ -95,7 +95,7 @@ fn comparison_chart_of_the_seed() {
 fn layer_chart_uses_its_variants_colour_only() {
     let parsed = parse(&seed_report(Shortcut::On).chart().unwrap(), "seed-with-shortcut.svg");
     assert_eq!((parsed.swatches(WITH_SHORTCUT), parsed.swatches(WITHOUT_SHORTCUT)), (6, 0));
-    assert!(parsed.has_text("Mean |gradient| per layer, with shortcut (RELU)"));
+    assert!(parsed.has_text("Mean |gradient| per layer, with shortcut (ReLU)"));
     parsed.assert_log_axis();
 }
 

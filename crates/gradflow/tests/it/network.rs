@@ -143,6 +143,7 @@ fn bad_inputs_are_typed_errors() {
     assert_eq!(error.to_string(), "the input has 2 values, but the first layer expects 3 (layer_sizes[0])");
     assert!(matches!(model.gradients(&[1.0, f32::NAN, 0.0]), Err(Error::NonFiniteInput { index: 1, .. })));
     assert!(matches!(model.gradients(&[f32::INFINITY, 0.0, 0.0]), Err(Error::NonFiniteInput { index: 0, .. })));
+    assert!(matches!(model.gradients(&[1e39, 0.0, 0.0]), Err(Error::NonFiniteInput { index: 0, .. })));
     assert!(matches!(model.accumulated_gradients(&SEED_INPUT, 0), Err(Error::ZeroRuns)));
     // The model is still usable after refusing bad input.
     assert_eq!(model.gradients(&SEED_INPUT).unwrap().layers.len(), 5);

@@ -1,0 +1,28 @@
+# gradflow: `make lab` to open the notebooks, `make test` to check everything.
+# Each target first installs whatever is missing (scripts/setup.sh); a second run skips it.
+
+SHELL := /bin/bash
+PYTHON := .venv/bin/python
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: help setup lab test notebooks html bench
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install the venv, evcxr and the Jupyter kernel (skips what is done)
+	@scripts/setup.sh
+
+lab: setup ## open JupyterLab on notebooks/
+	.venv/bin/jupyter lab --ServerApp.root_dir=notebooks
+
+test: ## everything: crate tests, PyTorch differential tests, notebooks through the kernel, HTML in Chromium
+	@scripts/setup.sh browser
+	cargo test --release --workspace
+	$(PYTHON) -m pytest tests
+
+notebooks: setup ## re-execute every notebook in place through the kernel
+	$(PYTHON) scripts/notebooks.py execute --write $(NOTEBOOKS)
+
+html: setup ## write a self-contained HTML page per notebook to target/html/
+	$(PYTHON) scripts/notebooks.py html $(NOTEBOOKS)

@@ -1,0 +1,89 @@
+"""Runs gradflow's notebooks through the project's Jupyter kernel, and exports them.
+
+    python scripts/notebooks.py execute [--write] NOTEBOOK...   run every cell; --write saves outputs
+    python scripts/notebooks.py html NOTEBOOK...                self-contained pages in target/html/
+    python scripts/notebooks.py prebuild                        compile the kernel's dependencies once
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+KERNEL_NAME = "gradflow-rust"
+# The notebooks' first line; the pre-build runs exactly this, so that cargo reuses its work.
+DEP = ':dep gradflow = { path = "../crates/gradflow", default-features = false }'
+# The first cell compiles tch from scratch when the kernel's build folder is cold.
+CELL_TIMEOUT_S = 900
+
+
+def execute(notebook):
+    """Runs every cell of `notebook` (a path or a NotebookNode) in a fresh kernel; returns it."""
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    NotebookClient(
+        nb,
+        kernel_name=KERNEL_NAME,
+        timeout=CELL_TIMEOUT_S,
+        record_timing=False,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    ).execute()
+    return nb
+
+
+def new_notebook(cells):
+    """A notebook on the project's kernel from (kind, source) pairs, kind "md" or "code"."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": KERNEL_NAME, "display_name": "Rust (gradflow)", "language": "rust"}
+    nb.metadata.language_info = {"name": "rust", "file_extension": ".rs", "mimetype": "text/rust"}
+    nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
+                for kind, src in cells]
+    return nb
+
+
+def prebuild():
+    execute(new_notebook([("code", DEP + "\nuse gradflow::DeepNetwork;\nDeepNetwork::builder(&[3, 1]).build().is_ok()")]))
+
+
+# Charts are 1280 px wide: let them shrink to the page, as JupyterLab does, instead of overflowing.
+FIT_CHARTS = "<style>.jp-RenderedSVG img, .jp-RenderedImage img { max-width: 100%; height: auto; }</style>"
+REMOTE_TAG = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="https?://[^"]*"[^>]*>')
+
+
+def export_html(notebook, out_dir):
+    """Writes a self-contained HTML page: charts inline, no script or style from the network."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_filename(str(notebook))
+    page = Path(out_dir) / (Path(notebook).stem + ".html")
+    page.parent.mkdir(parents=True, exist_ok=True)
+    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + "\n</head>", 1)
+    page.write_text(body, encoding="utf-8")
+    return page
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["execute", "html", "prebuild"])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--write", action="store_true", help="save the outputs into the notebooks")
+    parser.add_argument("--out", type=Path, default=ROOT / "target" / "html")
+    args = parser.parse_intermixed_args(argv)
+    if args.command == "prebuild":
+        prebuild()
+    for path in args.notebooks:
+        if args.command == "execute":
+            nb = execute(path)
+            if args.write:
+                nbformat.write(nb, path)
+            print(f"executed {path}" + (" (outputs saved)" if args.write else ""))
+        elif args.command == "html":
+            print(f"wrote {export_html(path, args.out)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs whatever gradflow is missing and skips what is done, so a second run takes seconds.
+#   scripts/setup.sh          the Python venv, evcxr, the Jupyter kernel and its pre-built dependencies
+#   scripts/setup.sh browser  also Chromium and ChromeDriver, for the HTML tests
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+source scripts/pins.sh
+venv=$root/.venv
+
+step() { printf '==> %s\n' "$*"; }
+fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+python_env() {
+  local stamp=$venv/.gradflow-requirements
+  if cmp -s requirements.txt "$stamp" && "$venv/bin/python" - "$TORCH_VERSION" 2>/dev/null <<'PY'
+import sys, torch
+sys.exit(torch.__version__.split("+")[0] != sys.argv[1])
+PY
+  then
+    return
+  fi
+  if [ -e "$venv" ] && ! "$venv/bin/python" -c '' 2>/dev/null; then
+    step "the .venv is broken (moved, or its Python is gone): making it anew"
+    rm -rf "$venv"
+  fi
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
+      fail "gradflow needs Python 3.11 as python3 (found $(python3 --version 2>&1)); install it and run make again"
+    step "creating .venv"
+    python3 -m venv "$venv"
+  fi
+  # Wheels are kept in the cache, so that another clone installs offline in a minute or two.
+  if ! "$venv/bin/pip" install -q --no-index --find-links "$WHEELS" -r requirements.txt 2>/dev/null; then
+    step "downloading torch $TORCH_VERSION, JupyterLab and the test tools into $WHEELS (first time: ~3 GB, several minutes)"
+    "$venv/bin/pip" download -q -d "$WHEELS" -r requirements.txt
+    step "installing them into .venv"
+    "$venv/bin/pip" install -q --no-index --find-links "$WHEELS" -r requirements.txt
+  fi
+  cp requirements.txt "$stamp"
+}
+
+evcxr() {
+  [ -x "$EVCXR_JUPYTER" ] && return
+  step "building the Rust Jupyter kernel evcxr_jupyter $EVCXR_VERSION (first time only: ~11 minutes on 2 cores)"
+  cargo install --locked --quiet --version "$EVCXR_VERSION" evcxr_jupyter --root "$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION"
+}
+
+kernelspec() {
+  local dir=$venv/share/jupyter/kernels/$KERNEL_NAME json
+  json=$(printf '{\n  "argv": ["%s", "--control_file", "{connection_file}"],\n  "display_name": "Rust (gradflow)",\n  "language": "rust",\n  "interrupt_mode": "message"\n}' "$root/scripts/kernel")
+  [ "$(cat "$dir/kernel.json" 2>/dev/null)" = "$json" ] && return
+  step "registering the Jupyter kernel $KERNEL_NAME in .venv"
+  mkdir -p "$dir"
+  printf '%s\n' "$json" >"$dir/kernel.json"
+}
+
+kernel_deps() {
+  # The kernel's first `:dep` compiles tch and plotters; do it once here, not in front of a class.
+  local key stamp=$KERNEL_BUILD/slot-0/.gradflow-prebuilt
+  key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml crates/gradflow/build.rs;
+          find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
+  step "pre-building the notebooks' dependencies in the kernel's build folder (first time: ~4 minutes)"
+  "$venv/bin/python" scripts/notebooks.py prebuild
+  mkdir -p "$(dirname "$stamp")"
+  echo "$key" >"$stamp"
+}
+
+browser() {
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null && return
+  step "installing Chromium and ChromeDriver from Debian's packages (for the HTML tests)"
+  local sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
+started=$SECONDS
+python_env
+evcxr
+kernelspec
+kernel_deps
+[ "${1:-}" = browser ] && browser
+step "set-up complete ($((SECONDS - started)) s)"

@@ -1,0 +1,53 @@
+"""The exported HTML pages render their charts in a real browser (Debian's headless Chromium),
+with no network. Screenshots go to target/screenshots/ for a person to look at."""
+
+import re
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+import notebooks
+from conftest import NOTEBOOK_PATHS, ROOT
+
+SCREENSHOTS = ROOT / "target" / "screenshots"
+SVG_IMAGES = '.jp-OutputArea-output img[src^="data:image/svg+xml"]'
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,720", f"--user-data-dir={tempfile.mkdtemp()}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
+    page = notebooks.export_html(path, tmp_path)
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html), "the page must not need the network"
+    charts = sum("image/svg+xml" in o.get("data", {}) for c in committed(path).cells for o in c.get("outputs", []))
+
+    browser.get(page.as_uri())
+    # nbconvert embeds each SVG output as an image; naturalWidth > 0 means the browser decoded it.
+    sizes = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(img => {"
+        "  const r = img.getBoundingClientRect();"
+        "  return [img.complete, img.naturalWidth, r.width, r.height, r.right <= window.innerWidth]; });",
+        SVG_IMAGES)
+    assert len(sizes) == charts >= 3
+    assert all(done and natural == 1280 and width > 300 and height > 150 and fits
+               for done, natural, width, height, fits in sizes), sizes
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    first = browser.find_elements("css selector", SVG_IMAGES)[0]
+    browser.execute_script("arguments[0].scrollIntoView();", first)
+    first.screenshot(str(SCREENSHOTS / f"{path.stem}-first-chart.png"))
+    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}.png"))

@@ -1,0 +1,80 @@
+"""Every notebook through the real gradflow kernel: no errors, well-formed charts, committed
+outputs current, and notebook 01's numbers identical to PyTorch's."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import NOTEBOOK_PATHS
+from outputs import bars, cell_containing, svgs, text
+from pytorch import reference
+
+SEED = [3, 3, 3, 3, 3, 1]
+SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
+
+
+def code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_runs_through_the_kernel_without_errors(executed, path):
+    nb = executed(path)
+    assert nb.metadata.kernelspec.name == "gradflow-rust"
+    for cell in code_cells(nb):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"{cell.source!r}: {errors}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_charts_are_well_formed_svg(executed, path):
+    charts = [svg for cell in code_cells(executed(path)) for svg in svgs(cell)]
+    assert len(charts) >= 3
+    for svg in charts:
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert (root.get("width"), root.get("height")) == ("1280", "720")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_committed_outputs_are_current(committed, executed, path):
+    """`make notebooks` was run after the last change: a fresh run shows what is committed."""
+    fresh, saved = code_cells(executed(path)), code_cells(committed(path))
+    assert [c.source for c in fresh] == [c.source for c in saved]
+    for new, old in zip(fresh, saved):
+        assert text(new) == text(old), f"stale output; run `make notebooks` ({new.source!r})"
+        assert svgs(new) == svgs(old), f"stale chart; run `make notebooks` ({new.source!r})"
+
+
+def test_seed_notebook_prints_pytorchs_numbers(executed):
+    nb = executed(SEED_NOTEBOOK)
+    module, _ = reference({"layer_sizes": SEED, "shortcut": False})
+    assert text(cell_containing(nb, "let model = DeepNetwork::builder")) == module
+
+    _, without = reference({"layer_sizes": SEED, "shortcut": False})
+    cell = cell_containing(nb, "print_gradients(&mut model_without_shortcut")
+    assert text(cell) == without
+    assert bars(svgs(cell)[0]) == (5 + 1, 0)
+
+    _, with_ = reference({"layer_sizes": SEED, "shortcut": True})
+    cell = cell_containing(nb, "print_gradients(&mut model_with_shortcut")
+    assert text(cell) == with_
+    assert bars(svgs(cell)[0]) == (0, 5 + 1)
+
+    compare = [svgs(c)[0] for c in code_cells(nb) if "chart::compare" in c.source]
+    assert [bars(svg) for svg in compare] == [(6, 6), (6, 6)]
+
+    # The seed's printed figures: its cell ran twice, and the gradients accumulated.
+    _, twice = reference({"layer_sizes": SEED, "shortcut": False, "runs": 2})
+    assert text(cell_containing(nb, "accumulated_gradients(&sample_input, 2)")) == twice
+
+    _, gelu_without = reference({"layer_sizes": SEED, "shortcut": False, "activation": "gelu"})
+    _, gelu_with = reference({"layer_sizes": SEED, "shortcut": True, "activation": "gelu"})
+    gelu = text(cell_containing(nb, "Activation::Gelu"))
+    assert gelu == f"without shortcut:\n{gelu_without}\nwith shortcut:\n{gelu_with}"
+
+
+def test_a_bad_edit_shows_the_crates_message(executed):
+    cell = cell_containing(executed(SEED_NOTEBOOK), "[3, 0, 1]")
+    assert "layer_sizes[1] is 0; every size must be a positive number of neurons" in text(cell)
+    assert "panicked" not in text(cell)
