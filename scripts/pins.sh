@@ -1,4 +1,5 @@
-# Versions and places shared by the set-up, the kernel and the Makefile. Sourced, not run.
+# Versions and places shared by scripts/setup.sh and scripts/kernel, which source this file
+# after setting $root to the checkout.
 
 # tch 0.26 binds libtorch 2.13.0; requirements.txt pins torch==2.13.0 to match.
 TORCH_VERSION=2.13.0
@@ -9,4 +10,6 @@ KERNEL_NAME=gradflow-rust
 GRADFLOW_CACHE=${GRADFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradflow}
 EVCXR_JUPYTER=$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION/bin/evcxr_jupyter
 WHEELS=$GRADFLOW_CACHE/wheels
-KERNEL_BUILD=$GRADFLOW_CACHE/kernel-build
+# The kernels' build folders, one set per checkout (the dependencies are built against that
+# checkout's libtorch). Outside the checkout: cargo refuses a package inside our workspace.
+KERNEL_BUILD=$GRADFLOW_CACHE/kernel-build/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
