@@ -6,12 +6,14 @@
 """
 
 import argparse
+import queue
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.util import ensure_async
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -20,16 +22,35 @@ KERNEL_NAME = "gradflow-rust"
 DEP = ':dep gradflow = { path = "../crates/gradflow", default-features = false }'
 # The first cell compiles tch from scratch when the kernel's build folder is cold.
 CELL_TIMEOUT_S = 900
+# How long to wait for a cell's printed lines after the kernel says the cell is done.
+LATE_OUTPUT_S = 0.2
 
 
-def execute(notebook):
-    """Runs every cell of `notebook` (a path or a NotebookNode) in a fresh kernel; returns it."""
+class Client(NotebookClient):
+    """evcxr sends a cell's printed lines from a thread of their own, which can lose the race
+    with the cell's "idle" status; keep listening briefly so that no line is dropped."""
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        await super()._async_poll_output_msg(parent_msg_id, cell, cell_index)
+        while True:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=LATE_OUTPUT_S))
+            except queue.Empty:
+                return
+            if msg["parent_header"].get("msg_id") == parent_msg_id and msg["msg_type"] == "stream":
+                self.process_message(msg, cell, cell_index)
+
+
+def execute(notebook, allow_errors=False):
+    """Runs every cell of `notebook` (a path or a NotebookNode) in a fresh kernel; returns it.
+    A cell that fails raises, unless `allow_errors`, which leaves the error in its outputs."""
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
-    NotebookClient(
+    Client(
         nb,
         kernel_name=KERNEL_NAME,
         timeout=CELL_TIMEOUT_S,
         record_timing=False,
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     ).execute()
     return nb
