@@ -5,6 +5,7 @@ mod it {
     pub mod cli;
     pub mod golden;
     pub mod network;
+    pub mod properties;
     pub mod pytorch;
     pub mod support;
 }
