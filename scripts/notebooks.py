@@ -41,18 +41,23 @@ class Client(NotebookClient):
                 self.process_message(msg, cell, cell_index)
 
 
-def execute(notebook, allow_errors=False):
-    """Runs every cell of `notebook` (a path or a NotebookNode) in a fresh kernel; returns it.
-    A cell that fails raises, unless `allow_errors`, which leaves the error in its outputs."""
-    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
-    Client(
+def client(nb, allow_errors=False):
+    """A client that runs `nb` on the gradflow kernel, in notebooks/ as a user would."""
+    return Client(
         nb,
         kernel_name=KERNEL_NAME,
         timeout=CELL_TIMEOUT_S,
         record_timing=False,
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
-    ).execute()
+    )
+
+
+def execute(notebook, allow_errors=False):
+    """Runs every cell of `notebook` (a path or a NotebookNode) in a fresh kernel; returns it.
+    A cell that fails raises, unless `allow_errors`, which leaves the error in its outputs."""
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, Path)) else notebook
+    client(nb, allow_errors).execute()
     return nb
 
 

@@ -47,3 +47,36 @@ def test_a_bad_edit_shows_a_message(session, index):
 def test_the_original_cells_then_give_the_seeds_lines(session):
     _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
     assert session[-1] == lines
+
+
+def test_two_hundred_reruns_give_the_same_lines_and_keep_memory_flat(committed):
+    """A lecture re-runs the gradient cell again and again: same output, no growing kernel."""
+    import psutil
+
+    sources = [c.source for c in committed(SEED_NOTEBOOK).cells if c.cell_type == "code"]
+    run = next(s for s in sources if s.startswith("let without = print_gradients"))
+    setup = sources[:sources.index(run)]
+    nb = notebooks.new_notebook([("code", s) for s in setup + [run]])
+    client = notebooks.client(nb)
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells[:-1]):
+            client.execute_cell(cell, index)
+        kernel = psutil.Process(client.km.provisioner.pid)
+
+        def rerun():
+            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+            return text(nb.cells[-1])
+
+        def resident_bytes():
+            return sum(p.memory_info().rss for p in [kernel, *kernel.children(recursive=True)])
+
+        first = rerun()
+        for _ in range(9):
+            assert rerun() == first
+        before = resident_bytes()
+        for _ in range(190):
+            assert rerun() == first
+        growth = resident_bytes() - before
+    _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
+    assert first == lines
+    assert growth < 50 * 2**20, f"the kernel grew by {growth / 2**20:.1f} MiB over 190 re-runs"
