@@ -14,7 +14,7 @@ setup: ## install the venv, evcxr and the Jupyter kernel (skips what is done)
 	@scripts/setup.sh
 
 lab: setup ## open JupyterLab on notebooks/
-	.venv/bin/jupyter lab --ServerApp.root_dir=notebooks
+	$(PYTHON) -m jupyter lab --ServerApp.root_dir=notebooks
 
 test: ## everything: crate tests, PyTorch differential tests, notebooks through the kernel, HTML in Chromium
 	@scripts/setup.sh browser

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever gradflow is missing and skips what is done, so a second run takes seconds.
 #   scripts/setup.sh          the Python venv, evcxr, the Jupyter kernel and its pre-built dependencies
-#   scripts/setup.sh browser  also Chromium and ChromeDriver, for the HTML tests
+#   scripts/setup.sh browser  all that, and Chromium and ChromeDriver for the HTML tests
+#   scripts/setup.sh venv     only the Python venv
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -11,17 +12,20 @@ venv=$root/.venv
 step() { printf '==> %s\n' "$*"; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
-python_env() {
-  local stamp=$venv/.gradflow-requirements
-  if cmp -s requirements.txt "$stamp" && "$venv/bin/python" - "$TORCH_VERSION" 2>/dev/null <<'PY'
+torch_is_pinned() {
+  "$venv/bin/python" - "$TORCH_VERSION" 2>/dev/null <<'PY'
 import sys, torch
 sys.exit(torch.__version__.split("+")[0] != sys.argv[1])
 PY
-  then
+}
+
+python_env() {
+  local stamp=$venv/.gradflow-requirements
+  if cmp -s requirements.txt "$stamp" && torch_is_pinned; then
     return
   fi
   if [ -e "$venv" ] && ! "$venv/bin/python" -c '' 2>/dev/null; then
-    step "the .venv is broken (moved, or its Python is gone): making it anew"
+    step "the .venv is broken (its Python is gone): making it anew"
     rm -rf "$venv"
   fi
   if [ ! -x "$venv/bin/python" ]; then
@@ -30,12 +34,18 @@ PY
     step "creating .venv"
     python3 -m venv "$venv"
   fi
-  # Wheels are kept in the cache, so that another clone installs offline in a minute or two.
-  if ! "$venv/bin/pip" install -q --no-index --find-links "$WHEELS" -r requirements.txt 2>/dev/null; then
-    step "downloading torch $TORCH_VERSION, JupyterLab and the test tools into $WHEELS (first time: ~3 GB, several minutes)"
-    "$venv/bin/pip" download -q -d "$WHEELS" -r requirements.txt
-    step "installing them into .venv"
-    "$venv/bin/pip" install -q --no-index --find-links "$WHEELS" -r requirements.txt
+  # `python -m pip`, not .venv/bin/pip, whose first line names the folder the venv was made in.
+  local install=("$venv/bin/python" -m pip install -q --no-index --find-links "$WHEELS" -r requirements.txt)
+  step "installing torch $TORCH_VERSION, JupyterLab and the test tools into .venv"
+  if ! "${install[@]}" 2>/dev/null; then
+    step "downloading them into $WHEELS first (first time: 2.7 GB, a few minutes)"
+    "$venv/bin/python" -m pip download -q -d "$WHEELS" -r requirements.txt
+    "${install[@]}"
+  fi
+  if ! torch_is_pinned; then
+    step "torch does not import: reinstalling it"
+    "$venv/bin/python" -m pip install -q --force-reinstall --no-deps --no-index --find-links "$WHEELS" "torch==$TORCH_VERSION"
+    torch_is_pinned || fail "torch $TORCH_VERSION does not import in .venv; delete .venv and run make again"
   fi
   cp requirements.txt "$stamp"
 }
@@ -61,7 +71,7 @@ kernel_deps() {
   key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml crates/gradflow/build.rs;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
-  step "pre-building the notebooks' dependencies in the kernel's build folder (first time: ~4 minutes)"
+  step "pre-building the notebooks' dependencies for the kernel (first time: ~3 minutes; after a change: seconds)"
   "$venv/bin/python" scripts/notebooks.py prebuild
   mkdir -p "$(dirname "$stamp")"
   echo "$key" >"$stamp"
@@ -78,8 +88,12 @@ browser() {
 
 started=$SECONDS
 python_env
-evcxr
-kernelspec
-kernel_deps
-[ "${1:-}" = browser ] && browser
+if [ "${1:-}" != venv ]; then
+  evcxr
+  kernelspec
+  kernel_deps
+fi
+if [ "${1:-}" = browser ]; then
+  browser
+fi
 step "set-up complete ($((SECONDS - started)) s)"

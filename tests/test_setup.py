@@ -1,8 +1,12 @@
-"""The set-up's pins agree everywhere they are written, and the kernel is registered."""
+"""The set-up: its pins agree everywhere, the kernel is registered, and broken set-ups are repaired."""
 
 import json
 import re
+import shutil
+import subprocess
 import sys
+
+import pytest
 
 from conftest import ROOT
 
@@ -33,3 +37,57 @@ def test_kernelspec_is_in_the_venv_and_points_at_this_checkout():
     spec = json.loads((ROOT / ".venv/share/jupyter/kernels/gradflow-rust/kernel.json").read_text())
     assert spec["argv"][0] == str(ROOT / "scripts" / "kernel")
     assert spec["language"] == "rust"
+
+
+# Broken set-ups, repaired by `scripts/setup.sh venv` in a clone of this repository. The clone
+# installs from the wheels the first set-up kept in ~/.cache/gradflow, without the network.
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clone") / "gradflow"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(path)], check=True)
+    return path
+
+
+def setup_venv(clone):
+    done = subprocess.run(["bash", "scripts/setup.sh", "venv"], cwd=clone, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def torch_version(clone):
+    return subprocess.run([str(clone / ".venv/bin/python"), "-c", "import torch; print(torch.__version__)"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def site_packages(clone):
+    return clone / ".venv/lib/python3.11/site-packages"
+
+
+def test_a_missing_venv_is_made(clone):
+    assert not (clone / ".venv").exists()
+    assert "creating .venv" in setup_venv(clone)
+    assert torch_version(clone).startswith("2.13.0")
+    assert setup_venv(clone).splitlines()[-1].startswith("==> set-up complete"), "a second run does nothing"
+
+
+def test_a_wrong_torch_version_is_replaced(clone):
+    version = site_packages(clone) / "torch/version.py"
+    version.write_text(version.read_text().replace("2.13.0", "2.12.0"))
+    metadata = next(site_packages(clone).glob("torch-2.13.0*.dist-info"))
+    (metadata / "METADATA").write_text((metadata / "METADATA").read_text().replace("Version: 2.13.0", "Version: 2.12.0", 1))
+    assert torch_version(clone).startswith("2.12.0")
+    assert "installing torch" in setup_venv(clone)
+    assert torch_version(clone).startswith("2.13.0")
+
+
+def test_a_half_installed_torch_is_reinstalled(clone):
+    (site_packages(clone) / "torch/__init__.py").unlink()
+    assert "reinstalling" in setup_venv(clone)
+    assert torch_version(clone).startswith("2.13.0")
+
+
+def test_a_deleted_venv_is_made_anew(clone):
+    shutil.rmtree(clone / ".venv")
+    assert "creating .venv" in setup_venv(clone)
+    assert torch_version(clone).startswith("2.13.0")
