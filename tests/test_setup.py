@@ -64,7 +64,14 @@ def site_packages(clone):
     return clone / ".venv/lib/python3.11/site-packages"
 
 
-def test_a_missing_venv_is_made(clone):
+def test_the_kernel_without_libtorch_says_what_to_run(clone):
+    """Before set-up, the kernel stops with one line instead of a loader crash."""
+    done = subprocess.run([str(clone / "scripts/kernel"), "--control_file", "none"], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "libtorch or evcxr_jupyter is missing; run 'make setup'" in done.stderr
+
+
+def test_a_missing_or_deleted_venv_is_made(clone):
     assert not (clone / ".venv").exists()
     assert "creating .venv" in setup_venv(clone)
     assert torch_version(clone).startswith("2.13.0")
@@ -84,10 +91,4 @@ def test_a_wrong_torch_version_is_replaced(clone):
 def test_a_half_installed_torch_is_reinstalled(clone):
     (site_packages(clone) / "torch/__init__.py").unlink()
     assert "reinstalling" in setup_venv(clone)
-    assert torch_version(clone).startswith("2.13.0")
-
-
-def test_a_deleted_venv_is_made_anew(clone):
-    shutil.rmtree(clone / ".venv")
-    assert "creating .venv" in setup_venv(clone)
     assert torch_version(clone).startswith("2.13.0")

@@ -2,10 +2,10 @@
 //! written under `target/test-output/` for a person to look at.
 
 use gradflow::chart::{self, WITHOUT_SHORTCUT, WITH_SHORTCUT};
-use gradflow::{Activation, DeepNetwork, Error, GradientReport, LayerGradient, Shortcut, Svg};
+use gradflow::{DeepNetwork, Error, GradientReport, Shortcut, Svg};
 use plotters::style::RGBColor;
 
-use super::support::{output_dir, SEED_INPUT, SEED_SIZES};
+use super::support::{output_dir, report_of, SEED_INPUT, SEED_SIZES};
 
 /// What a test needs to know of a chart.
 struct Parsed {
@@ -56,24 +56,6 @@ fn seed_report(shortcut: Shortcut) -> GradientReport {
     model.gradients(&SEED_INPUT).unwrap()
 }
 
-/// A report with the given weight means, for values no network produces on demand.
-fn report_of(values: &[f32]) -> GradientReport {
-    let layers = values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| LayerGradient { name: format!("layers.{i}.0.weight"), weight_mean: v, weight_max: v, bias_mean: v, bias_max: v })
-        .collect();
-    GradientReport {
-        layers,
-        layer_sizes: vec![2; values.len() + 1],
-        shortcut: Shortcut::Off,
-        activation: Activation::Relu,
-        seed: 0,
-        runs: 1,
-        loss: 0.0,
-    }
-}
-
 #[test]
 fn comparison_chart_of_the_seed() {
     let chart = chart::compare(&seed_report(Shortcut::Off), &seed_report(Shortcut::On)).unwrap();
@@ -101,20 +83,20 @@ fn layer_chart_uses_its_variants_colour_only() {
 
 #[test]
 fn zeros_nan_and_infinities_get_labels_not_bars() {
-    let report = report_of(&[0.0, f32::NAN, 1e-3, f32::INFINITY, 0.5]);
+    let report = report_of(&[0.0, f32::NAN, 1e-3, f32::INFINITY, 0.5], Shortcut::Off);
     let parsed = parse(&report.chart().unwrap(), "zeros-and-nan.svg");
     assert_eq!(parsed.swatches(WITHOUT_SHORTCUT), 2 + 1);
     for label in ["0", "NaN", "inf", "1.00e-3", "0.500"] {
         assert!(parsed.has_text(label), "label {label}: {:?}", parsed.texts);
     }
     parsed.assert_log_axis();
-    let nothing = parse(&report_of(&[0.0, 0.0]).chart().unwrap(), "all-zero.svg");
+    let nothing = parse(&report_of(&[0.0, 0.0], Shortcut::Off).chart().unwrap(), "all-zero.svg");
     assert_eq!(nothing.swatches(WITHOUT_SHORTCUT), 1);
 }
 
 #[test]
 fn thirty_orders_of_magnitude_fit_one_log_axis() {
-    let parsed = parse(&report_of(&[1e-30, 1e-15, 1.0]).chart().unwrap(), "thirty-orders.svg");
+    let parsed = parse(&report_of(&[1e-30, 1e-15, 1.0], Shortcut::Off).chart().unwrap(), "thirty-orders.svg");
     assert_eq!(parsed.swatches(WITHOUT_SHORTCUT), 3 + 1);
     parsed.assert_log_axis();
 }
@@ -132,7 +114,7 @@ fn deep_networks_get_numbered_layers_and_no_value_labels() {
 
 #[test]
 fn reports_of_different_depths_cannot_be_compared() {
-    let error = chart::compare(&report_of(&[1.0, 2.0]), &report_of(&[1.0])).unwrap_err();
+    let error = chart::compare(&report_of(&[1.0, 2.0], Shortcut::Off), &report_of(&[1.0], Shortcut::Off)).unwrap_err();
     assert!(matches!(error, Error::ReportMismatch { left: 2, right: 1 }));
-    assert!(matches!(report_of(&[]).chart(), Err(Error::EmptyReport)));
+    assert!(matches!(report_of(&[], Shortcut::Off).chart(), Err(Error::EmptyReport)));
 }

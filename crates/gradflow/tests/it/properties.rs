@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use gradflow::cli::Cli;
-use gradflow::{Activation, DeepNetwork, GradientReport, LayerGradient, Shortcut};
+use gradflow::{Activation, DeepNetwork, Shortcut};
+
+use super::support::report_of;
 use proptest::prelude::*;
 
 fn activation() -> impl Strategy<Value = Activation> {
@@ -16,15 +18,6 @@ fn shortcut() -> impl Strategy<Value = Shortcut> {
 /// Any float32 at all: normal, tiny, huge, zero, infinite or NaN.
 fn any_f32() -> impl Strategy<Value = f32> {
     prop_oneof![any::<f32>(), Just(0.0), Just(f32::NAN), Just(f32::INFINITY), (-30i32..30).prop_map(|e| 10f32.powi(e))]
-}
-
-fn report_of(values: Vec<f32>, shortcut: Shortcut) -> GradientReport {
-    let layers = values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| LayerGradient { name: format!("layers.{i}.0.weight"), weight_mean: v, weight_max: v, bias_mean: v, bias_max: v })
-        .collect();
-    GradientReport { layers, layer_sizes: vec![1; values.len() + 1], shortcut, activation: Activation::Relu, seed: 0, runs: 1, loss: 0.0 }
 }
 
 proptest! {
@@ -56,8 +49,8 @@ proptest! {
     /// Charts stay well-formed SVG whatever the values: zeros, NaN, infinities, 30 decades.
     #[test]
     fn charts_are_always_well_formed(values in prop::collection::vec(any_f32(), 1..40), shortcut in shortcut()) {
-        let report = report_of(values.clone(), shortcut);
-        for svg in [report.chart().unwrap(), gradflow::chart::compare(&report, &report_of(values, Shortcut::On)).unwrap()] {
+        let report = report_of(&values, shortcut);
+        for svg in [report.chart().unwrap(), gradflow::chart::compare(&report, &report_of(&values, Shortcut::On)).unwrap()] {
             prop_assert!(roxmltree::Document::parse(svg.as_str()).is_ok());
         }
     }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use gradflow::{Activation, GradientReport, LayerGradient, Shortcut};
+
 /// The seed's experiment: `layer_sizes = [3, 3, 3, 3, 3, 1]`, `sample_input = [[1., 0., -1.]]`.
 pub const SEED_SIZES: [i64; 6] = [3, 3, 3, 3, 3, 1];
 pub const SEED_INPUT: [f32; 3] = [1.0, 0.0, -1.0];
@@ -39,4 +41,15 @@ impl SplitMix {
     pub fn unit(&mut self) -> f32 {
         (self.next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
     }
+}
+
+/// A report with the given weight means, for values no network produces on demand.
+pub fn report_of(values: &[f32], shortcut: Shortcut) -> GradientReport {
+    let layers = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| LayerGradient { name: format!("layers.{i}.0.weight"), weight_mean: v, weight_max: v, bias_mean: v, bias_max: v })
+        .collect();
+    let layer_sizes = vec![1; values.len() + 1];
+    GradientReport { layers, layer_sizes, shortcut, activation: Activation::Relu, seed: 0, runs: 1, loss: 0.0 }
 }
