@@ -20,6 +20,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::network::{default_input, Activation, DeepNetwork, Shortcut};
 use crate::report::GradientReport;
+use crate::repr::float_repr;
+use crate::sweep::depth_sweep;
+use crate::train::{train_both, TrainConfig};
 use crate::{chart, Error, Result};
 
 /// Vanishing gradients and the shortcut connections that cure them.
@@ -44,6 +47,48 @@ pub enum Command {
     Compare {
         #[command(flatten)]
         experiment: Experiment,
+    },
+    /// The first layer's mean |gradient| against depth, for each width and variant.
+    Sweep {
+        /// Widths of the networks, comma-separated.
+        #[arg(long, value_name = "WIDTHS", default_value = "3,32", allow_hyphen_values = true)]
+        widths: List<i64>,
+        /// Depths (numbers of layers), comma-separated.
+        #[arg(long, value_name = "DEPTHS", default_value = "2,4,8,16,24,32,64")]
+        depths: List<usize>,
+        /// relu, gelu, tanh or sigmoid.
+        #[arg(long, default_value = "relu")]
+        activation: Activation,
+        /// The torch.manual_seed the weights are drawn after.
+        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+        seed: i64,
+        /// Also write the chart to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// Train both variants on a small regression task and chart the loss.
+    Train {
+        /// Input width, then each layer's width, comma-separated.
+        #[arg(long, value_name = "SIZES", default_value = "3,3,3,3,3,1", allow_hyphen_values = true)]
+        layer_sizes: List<i64>,
+        /// relu, gelu, tanh or sigmoid.
+        #[arg(long, default_value = "relu")]
+        activation: Activation,
+        /// Seeds the weights and the data.
+        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+        seed: i64,
+        /// Steps of gradient descent.
+        #[arg(long, default_value_t = 300)]
+        steps: usize,
+        /// The learning rate.
+        #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+        learning_rate: f64,
+        /// Also write the loss chart to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Also write the layer × step gradient heatmap to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        heatmap: Option<PathBuf>,
     },
 }
 
@@ -125,6 +170,38 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             }
             if let Some(path) = &experiment.svg {
                 chart::compare(&without, &with)?.save(path)?;
+            }
+        }
+        Command::Sweep { widths, depths, activation, seed, svg } => {
+            let sweep = depth_sweep(&widths.0, &depths.0, *activation, *seed)?;
+            write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
+            for p in &sweep.points {
+                let line = format!("{} {} {} {}", p.width, p.depth, p.shortcut == Shortcut::On, float_repr(p.first_layer.into()));
+                write_lines(out, &line)?;
+            }
+            if let Some(path) = svg {
+                chart::sweep_chart(&sweep)?.save(path)?;
+            }
+        }
+        Command::Train { layer_sizes, activation, seed, steps, learning_rate, svg, heatmap } => {
+            let config = TrainConfig {
+                layer_sizes: layer_sizes.0.clone(),
+                activation: *activation,
+                seed: *seed,
+                steps: *steps,
+                learning_rate: *learning_rate,
+                ..TrainConfig::default()
+            };
+            let runs = train_both(&config)?;
+            for run in &runs {
+                let last = run.losses.last().map_or("none".to_owned(), |&l| float_repr(l.into()));
+                write_lines(out, &format!("{}: loss after {} steps {last}", run.shortcut.label(), run.losses.len()))?;
+            }
+            if let Some(path) = svg {
+                chart::loss_chart(&runs)?.save(path)?;
+            }
+            if let Some(path) = heatmap {
+                chart::gradient_heatmap(&runs)?.save(path)?;
             }
         }
     }

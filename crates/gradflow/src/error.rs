@@ -30,6 +30,9 @@ pub enum Error {
     #[error("runs must be at least 1 (the number of backward passes whose gradients are summed)")]
     ZeroRuns,
 
+    #[error("{what} is {value}; it must be {expected}")]
+    Invalid { what: &'static str, value: String, expected: &'static str },
+
     #[error("cannot read {what} from {text:?}: {reason}")]
     Parse { what: &'static str, text: String, reason: String },
 

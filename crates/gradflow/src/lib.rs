@@ -22,6 +22,8 @@ mod error;
 pub mod network;
 pub mod report;
 pub mod repr;
+pub mod sweep;
+pub mod train;
 
 pub use chart::Svg;
 pub use error::{Error, Result};

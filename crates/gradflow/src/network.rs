@@ -326,12 +326,36 @@ impl DeepNetwork {
             return Err(Error::ZeroRuns);
         }
         let xs = self.input_tensor(input)?;
+        self.report_for(&xs, runs)
+    }
+
+    /// Zeroes the gradients, then sums those of `runs` passes on `xs`, a batch of rows.
+    pub(crate) fn report_for(&mut self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
         self.zero_grad()?;
         let mut loss = 0.0;
         for _ in 0..runs {
-            loss = self.backward(&xs)?;
+            loss = self.backward(xs)?;
         }
         GradientReport::collect(self, runs, loss)
+    }
+
+    /// One step of plain gradient descent towards `targets`; returns the step's gradients.
+    pub(crate) fn train_step(
+        &mut self,
+        inputs: &Tensor,
+        targets: &Tensor,
+        learning_rate: f64,
+    ) -> Result<GradientReport> {
+        self.zero_grad()?;
+        let loss = self.forward(inputs)?.f_mse_loss(targets, Reduction::Mean)?;
+        loss.f_backward()?;
+        let report = GradientReport::collect(self, 1, loss.f_double_value(&[])?)?;
+        let _no_grad = tch::no_grad_guard();
+        for mut var in self.vs.trainable_variables() {
+            let step = var.f_grad()?.f_mul_scalar(learning_rate)?;
+            let _ = var.f_sub_(&step)?;
+        }
+        Ok(report)
     }
 
     /// The weight and bias of every layer, in order.

@@ -3,6 +3,7 @@
 mod it {
     pub mod charts;
     pub mod cli;
+    pub mod explore;
     pub mod golden;
     pub mod network;
     pub mod properties;
