@@ -286,6 +286,11 @@ impl DeepNetwork {
         self.settings.seed
     }
 
+    /// [`default_input`] for this network's input width: the seed's `[1, 0, -1]` for width 3.
+    pub fn default_input(&self) -> Vec<f32> {
+        default_input(self.settings.layer_sizes[0] as usize)
+    }
+
     /// `layers[0][0].weight[0, 0]`, handy for checking the initialisation against PyTorch.
     pub fn first_weight(&self) -> Result<f32> {
         Ok(self.layers[0].ws.f_double_value(&[0, 0])? as f32)

@@ -19,6 +19,7 @@
 use tch::{Device, Kind, Tensor};
 
 use crate::network::{with_seed, Activation, DeepNetwork, Shortcut};
+use crate::report::GradientReport;
 use crate::Result;
 
 /// How many inputs each network of a sweep sees at once.
@@ -114,4 +115,20 @@ fn first_layer_gradient(sizes: &[i64], shortcut: Shortcut, activation: Activatio
         Ok(Tensor::f_empty([BATCH, sizes[0]], (Kind::Float, Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
     })?;
     Ok(f64::from(model.report_for(&inputs, 1)?.layers[0].weight_mean))
+}
+
+/// For each activation, the reports of the network without and with shortcuts, on the
+/// default input: what `chart::activation_grid` draws.
+pub fn activation_pairs<S: Copy + Into<i64>>(
+    layer_sizes: &[S],
+    seed: i64,
+) -> Result<Vec<(GradientReport, GradientReport)>> {
+    let report = |activation, shortcut| -> Result<GradientReport> {
+        let mut model = DeepNetwork::builder(layer_sizes).activation(activation).shortcut(shortcut).seed(seed).build()?;
+        model.gradients(&model.default_input())
+    };
+    Activation::ALL
+        .into_iter()
+        .map(|activation| Ok((report(activation, Shortcut::Off)?, report(activation, Shortcut::On)?)))
+        .collect()
 }
