@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON := .venv/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help setup lab test notebooks html bench
+.PHONY: help setup lab test notebooks html slides
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,7 +17,7 @@ lab: setup ## open JupyterLab on notebooks/
 	$(PYTHON) -m jupyter lab --ServerApp.root_dir=notebooks
 
 test: ## everything: crate tests, PyTorch differential tests, notebooks through the kernel, HTML in Chromium
-	@scripts/setup.sh browser
+	@scripts/setup.sh browser slides
 	cargo test --release --workspace
 	$(PYTHON) -m pytest tests
 
@@ -26,3 +26,7 @@ notebooks: setup ## re-execute every notebook in place through the kernel
 
 html: setup ## write a self-contained HTML page per notebook to target/html/
 	$(PYTHON) scripts/notebooks.py html $(NOTEBOOKS)
+
+slides: ## write offline reveal.js slide decks of the notebooks to target/slides/
+	@scripts/setup.sh slides
+	$(PYTHON) scripts/notebooks.py slides $(NOTEBOOKS)

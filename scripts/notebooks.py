@@ -2,12 +2,15 @@
 
     python scripts/notebooks.py execute [--write] NOTEBOOK...   run every cell; --write saves outputs
     python scripts/notebooks.py html NOTEBOOK...                self-contained pages in target/html/
+    python scripts/notebooks.py slides NOTEBOOK...              offline reveal.js decks in target/slides/
     python scripts/notebooks.py prebuild                        compile the kernel's dependencies once
 """
 
 import argparse
+import os
 import queue
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -92,12 +95,47 @@ def export_html(notebook, out_dir):
     return page
 
 
+# Where scripts/setup.sh unpacks reveal.js, require.js and jQuery (the rule of scripts/pins.sh).
+CACHE = Path(os.environ.get("GRADFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradflow")
+SLIDES_ASSETS = CACHE / "slides-assets"
+
+
+def export_slides(notebook, out_dir):
+    """Writes a reveal.js deck that works offline: its scripts are copied beside it."""
+    from nbconvert import SlidesExporter
+
+    out_dir = Path(out_dir)
+    assets = out_dir / "assets"
+    if not assets.exists():
+        shutil.copytree(SLIDES_ASSETS / "reveal.js" / "dist", assets / "reveal.js" / "dist")
+        shutil.copytree(SLIDES_ASSETS / "reveal.js" / "plugin", assets / "reveal.js" / "plugin")
+        shutil.copy(SLIDES_ASSETS / "requirejs" / "require.js", assets / "require.js")
+        shutil.copy(SLIDES_ASSETS / "jquery" / "dist" / "jquery.min.js", assets / "jquery.min.js")
+        shutil.copy(ROOT / "scripts" / "mathjax-stub.js", assets / "mathjax-stub.js")
+    exporter = SlidesExporter(
+        reveal_url_prefix="assets/reveal.js",
+        require_js_url="assets/require.js",
+        jquery_url="assets/jquery.min.js",
+        mathjax_url="assets/mathjax-stub.js",
+        reveal_theme="simple",
+        reveal_transition="none",
+        reveal_width="1280",
+        reveal_height="720",
+        reveal_scroll=True,
+    )
+    body, _ = exporter.from_filename(str(notebook))
+    deck = out_dir / (Path(notebook).stem + ".slides.html")
+    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + "\n</head>", 1)
+    deck.write_text(body, encoding="utf-8")
+    return deck
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["execute", "html", "prebuild"])
+    parser.add_argument("command", choices=["execute", "html", "slides", "prebuild"])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--write", action="store_true", help="save the outputs into the notebooks")
-    parser.add_argument("--out", type=Path, default=ROOT / "target" / "html")
+    parser.add_argument("--out", type=Path, help="the folder for html and slides (default: target/html, target/slides)")
     args = parser.parse_intermixed_args(argv)
     if args.command == "prebuild":
         prebuild()
@@ -108,7 +146,9 @@ def main(argv):
                 nbformat.write(nb, path)
             print(f"executed {path}" + (" (outputs saved)" if args.write else ""))
         elif args.command == "html":
-            print(f"wrote {export_html(path, args.out)}")
+            print(f"wrote {export_html(path, args.out or ROOT / 'target' / 'html')}")
+        elif args.command == "slides":
+            print(f"wrote {export_slides(path, args.out or ROOT / 'target' / 'slides')}")
 
 
 if __name__ == "__main__":

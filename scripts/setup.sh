@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever gradflow is missing and skips what is done, so a second run takes seconds.
-#   scripts/setup.sh          the Python venv, evcxr, the Jupyter kernel and its pre-built dependencies
-#   scripts/setup.sh browser  all that, and Chromium and ChromeDriver for the HTML tests
-#   scripts/setup.sh venv     only the Python venv
+#   scripts/setup.sh                 the Python venv, evcxr, the Jupyter kernel and its pre-built dependencies
+#   scripts/setup.sh slides          all that, and reveal.js for the slide decks
+#   scripts/setup.sh browser slides  all that, and Chromium and ChromeDriver for the browser tests
+#   scripts/setup.sh venv            only the Python venv
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -77,6 +78,19 @@ kernel_deps() {
   echo "$key" >"$stamp"
 }
 
+slides() {
+  # Unpacked from the npm registry's tarballs, so that decks need no network when shown.
+  local stamp=$SLIDES_ASSETS/.gradflow-packages
+  [ "$(cat "$stamp" 2>/dev/null)" = "$SLIDES_NPM" ] && return
+  step "fetching reveal.js, require.js and jQuery from the npm registry for the slide decks"
+  rm -rf "$SLIDES_ASSETS" && mkdir -p "$SLIDES_ASSETS"
+  (cd "$SLIDES_ASSETS" && npm pack --silent $SLIDES_NPM >/dev/null &&
+    for tarball in *.tgz; do
+      mkdir "${tarball%-*}" && tar -xzf "$tarball" -C "${tarball%-*}" --strip-components=1 && rm "$tarball"
+    done)
+  echo "$SLIDES_NPM" >"$stamp"
+}
+
 browser() {
   command -v chromium >/dev/null && command -v chromedriver >/dev/null && return
   step "installing Chromium and ChromeDriver from Debian's packages (for the HTML tests)"
@@ -93,7 +107,12 @@ if [ "${1:-}" != venv ]; then
   kernelspec
   kernel_deps
 fi
-if [ "${1:-}" = browser ]; then
-  browser
-fi
+for extra in "$@"; do
+  case $extra in
+    browser) browser ;;
+    slides) slides ;;
+    venv) ;;
+    *) fail "unknown step $extra; expected browser, slides or venv" ;;
+  esac
+done
 step "set-up complete ($((SECONDS - started)) s)"
