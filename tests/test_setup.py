@@ -92,3 +92,16 @@ def test_a_half_installed_torch_is_reinstalled(clone):
     (site_packages(clone) / "torch/__init__.py").unlink()
     assert "reinstalling" in setup_venv(clone)
     assert torch_version(clone).startswith("2.13.0")
+
+
+def test_binder_files_agree_with_the_local_set_up():
+    post_build = ROOT / "postBuild"
+    assert subprocess.run(["bash", "-n", str(post_build)]).returncode == 0, "postBuild parses"
+    text = post_build.read_text()
+    # The same pins as `make`: evcxr's version and the kernel's name come from scripts/pins.sh,
+    # torch and the rest from environment.yml, which matches requirements.txt.
+    assert 'source "$root/scripts/pins.sh"' in text
+    assert '--version "$EVCXR_VERSION" evcxr_jupyter' in text
+    assert "kernels/$KERNEL_NAME" in text and '"GRADFLOW_LIBTORCH"' in text
+    assert "GRADFLOW_LIBTORCH" in (ROOT / "scripts/kernel").read_text()
+    assert "scripts/notebooks.py\" prebuild" in text
