@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON := .venv/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help setup lab test notebooks html slides
+.PHONY: help setup lab test notebooks html slides bench
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,3 +30,6 @@ html: setup ## write a self-contained HTML page per notebook to target/html/
 slides: ## write offline reveal.js slide decks of the notebooks to target/slides/
 	@scripts/setup.sh slides
 	$(PYTHON) scripts/notebooks.py slides $(NOTEBOOKS)
+
+bench: setup ## time the notebook loop, compute and charts against Python; writes docs/benchmarks.md
+	$(PYTHON) bench/bench.py

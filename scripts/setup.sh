@@ -10,7 +10,7 @@ cd "$root"
 source scripts/pins.sh
 venv=$root/.venv
 
-step() { printf '==> %s\n' "$*"; }
+step() { printf '==> %s\n' "$*"; worked=1; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 torch_is_pinned() {
@@ -100,17 +100,25 @@ browser() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+# Runs one step and, if it had work to do, says how long that took (make bench reads this).
+timed() {
+  local name=$1 begun=$SECONDS
+  worked=0
+  "$2"
+  [ "$worked" = 0 ] || step "$name took $((SECONDS - begun)) s"
+}
+
 started=$SECONDS
-python_env
+timed "the Python venv" python_env
 if [ "${1:-}" != venv ]; then
-  evcxr
-  kernelspec
-  kernel_deps
+  timed "evcxr" evcxr
+  timed "the kernelspec" kernelspec
+  timed "the kernel's dependencies" kernel_deps
 fi
 for extra in "$@"; do
   case $extra in
-    browser) browser ;;
-    slides) slides ;;
+    browser) timed "the browser" browser ;;
+    slides) timed "the slides' scripts" slides ;;
     venv) ;;
     *) fail "unknown step $extra; expected browser, slides or venv" ;;
   esac

@@ -330,7 +330,7 @@ impl DeepNetwork {
         if runs == 0 {
             return Err(Error::ZeroRuns);
         }
-        let xs = self.input_tensor(input)?;
+        let xs = self.input_tensor(input, 1)?;
         self.report_for(&xs, runs)
     }
 
@@ -368,9 +368,17 @@ impl DeepNetwork {
         &self.layers
     }
 
-    fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T]) -> Result<Tensor> {
-        let expected = self.settings.layer_sizes[0] as usize;
-        if input.len() != expected {
+    /// Like [`gradients`](Self::gradients), for a batch of `rows` inputs given row after row
+    /// in `inputs`; the loss averages over the batch, as `nn.MSELoss` does.
+    pub fn batch_gradients<T: Copy + Into<f64>>(&mut self, inputs: &[T], rows: usize) -> Result<GradientReport> {
+        let xs = self.input_tensor(inputs, rows)?;
+        self.report_for(&xs, 1)
+    }
+
+    fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T], rows: usize) -> Result<Tensor> {
+        let width = self.settings.layer_sizes[0] as usize;
+        let expected = width.saturating_mul(rows);
+        if input.len() != expected || rows == 0 {
             return Err(Error::InputWidth { expected, got: input.len() });
         }
         let mut row = Vec::with_capacity(expected);
@@ -382,7 +390,7 @@ impl DeepNetwork {
             }
             row.push(value as f32);
         }
-        Ok(Tensor::f_from_slice(&row)?.f_view([1, expected as i64])?)
+        Ok(Tensor::f_from_slice(&row)?.f_view([rows as i64, width as i64])?)
     }
 
     /// One forward pass, MSE against a zero target and a backward pass; returns the loss.

@@ -1,0 +1,53 @@
+//! Timings for `make bench` (bench/bench.py runs this and the same work in PyTorch): one
+//! gradient report for deep and wide networks, and chart rendering. One JSON object a line.
+
+use std::time::Instant;
+
+use gradflow::sweep::square_sizes;
+use gradflow::{DeepNetwork, Shortcut};
+
+const REPEATS: usize = 5;
+
+/// The median of `REPEATS` timings of `work`, after one run to warm up.
+fn median_seconds(mut work: impl FnMut() -> gradflow::Result<()>) -> gradflow::Result<f64> {
+    work()?;
+    let mut seconds = Vec::with_capacity(REPEATS);
+    for _ in 0..REPEATS {
+        let start = Instant::now();
+        work()?;
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    seconds.sort_by(f64::total_cmp);
+    Ok(seconds[REPEATS / 2])
+}
+
+fn main() -> gradflow::Result<()> {
+    for depth in [8, 64, 512] {
+        for width in [3, 64, 1024] {
+            for batch in [1, 64] {
+                for shortcut in Shortcut::BOTH {
+                    let on = shortcut == Shortcut::On;
+                    let key = format!(r#""depth":{depth},"width":{width},"batch":{batch},"shortcut":{on}"#);
+                    let mut model = match DeepNetwork::builder(&square_sizes(width, depth)).shortcut(shortcut).build() {
+                        Ok(model) => model,
+                        Err(error) => {
+                            println!(r#"{{"kind":"compute",{key},"refused":"{error}"}}"#);
+                            continue;
+                        }
+                    };
+                    let inputs = vec![0.5f32; width as usize * batch];
+                    let seconds = median_seconds(|| model.batch_gradients(&inputs, batch).map(drop))?;
+                    println!(r#"{{"kind":"compute",{key},"seconds":{seconds}}}"#);
+                }
+            }
+        }
+    }
+    for layers in [5, 64, 512] {
+        let mut model = DeepNetwork::builder(&square_sizes(3, layers)).shortcut(Shortcut::On).build()?;
+        let report = model.gradients(&[1.0, 0.0, -1.0])?;
+        let seconds = median_seconds(|| report.chart().map(drop))?;
+        let bytes = report.chart()?.as_str().len();
+        println!(r#"{{"kind":"chart","layers":{layers},"seconds":{seconds},"bytes":{bytes}}}"#);
+    }
+    Ok(())
+}
