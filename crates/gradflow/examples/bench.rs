@@ -27,8 +27,13 @@ fn main() -> gradflow::Result<()> {
             for batch in [1, 64] {
                 for shortcut in Shortcut::BOTH {
                     let on = shortcut == Shortcut::On;
-                    let key = format!(r#""depth":{depth},"width":{width},"batch":{batch},"shortcut":{on}"#);
-                    let mut model = match DeepNetwork::builder(&square_sizes(width, depth)).shortcut(shortcut).build() {
+                    let key = format!(
+                        r#""depth":{depth},"width":{width},"batch":{batch},"shortcut":{on}"#
+                    );
+                    let mut model = match DeepNetwork::builder(&square_sizes(width, depth))
+                        .shortcut(shortcut)
+                        .build()
+                    {
                         Ok(model) => model,
                         Err(error) => {
                             println!(r#"{{"kind":"compute",{key},"refused":"{error}"}}"#);
@@ -36,7 +41,8 @@ fn main() -> gradflow::Result<()> {
                         }
                     };
                     let inputs = vec![0.5f32; width as usize * batch];
-                    let seconds = median_seconds(|| model.batch_gradients(&inputs, batch).map(drop))?;
+                    let seconds =
+                        median_seconds(|| model.batch_gradients(&inputs, batch).map(drop))?;
                     println!(r#"{{"kind":"compute",{key},"seconds":{seconds}}}"#);
                 }
             }
@@ -44,11 +50,17 @@ fn main() -> gradflow::Result<()> {
     }
     // Charts of reports whose every layer has a bar: deep networks' own gradients overflow or
     // vanish to zero, and a zero or infinity draws no bar.
-    let template = DeepNetwork::builder(&[3, 3]).build()?.gradients(&[1.0, 0.0, -1.0])?;
+    let template = DeepNetwork::builder(&[3, 3])
+        .build()?
+        .gradients(&[1.0, 0.0, -1.0])?;
     for layers in [5, 64, 512] {
         let mut report = template.clone();
         report.layers = (0..layers)
-            .map(|i| LayerGradient { name: format!("layers.{i}.0.weight"), weight_mean: 10f32.powi(-((i % 8) as i32)), ..template.layers[0].clone() })
+            .map(|i| LayerGradient {
+                name: format!("layers.{i}.0.weight"),
+                weight_mean: 10f32.powi(-((i % 8) as i32)),
+                ..template.layers[0].clone()
+            })
             .collect();
         let seconds = median_seconds(|| report.chart().map(drop))?;
         let bytes = report.chart()?.as_str().len();

@@ -66,13 +66,18 @@ impl Svg {
     /// Writes the SVG document to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        std::fs::write(path, &self.0)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })
+        std::fs::write(path, &self.0).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     /// Shows the image as a Jupyter cell's output in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT", self.0);
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.0
+        );
     }
 }
 
@@ -118,7 +123,12 @@ pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg
     render(|root| {
         let panels = root.titled("Mean |gradient| per layer, by activation", (FONT, 36))?;
         for (panel, (without, with)) in panels.split_evenly((rows, columns)).iter().zip(pairs) {
-            draw_bars(panel, without.activation.module_name(), &[without, with], &Fonts::PANEL)?;
+            draw_bars(
+                panel,
+                without.activation.module_name(),
+                &[without, with],
+                &Fonts::PANEL,
+            )?;
         }
         Ok(())
     })
@@ -134,14 +144,20 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         return Err(Error::EmptyReport);
     };
     let (floor, ceiling) = log_range(sweep.points.iter().map(|p| f64::from(p.first_layer)), false);
-    let title = format!("First layer's mean |gradient| against depth ({})", sweep.activation.module_name());
+    let title = format!(
+        "First layer's mean |gradient| against depth ({})",
+        sweep.activation.module_name()
+    );
     render(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, 36))
             .margin(24)
             .x_label_area_size(80)
             .y_label_area_size(120)
-            .build_cartesian_2d((min_depth * 0.9..max_depth * 1.1).log_scale(), (floor..ceiling).log_scale())?;
+            .build_cartesian_2d(
+                (min_depth * 0.9..max_depth * 1.1).log_scale(),
+                (floor..ceiling).log_scale(),
+            )?;
         chart
             .configure_mesh()
             .x_labels(20)
@@ -168,9 +184,17 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 30, y)], style));
                 let size = 7;
                 if w == 0 {
-                    chart.draw_series(points.iter().map(|&p| Circle::new(p, size, colour.filled())))?;
+                    chart.draw_series(
+                        points
+                            .iter()
+                            .map(|&p| Circle::new(p, size, colour.filled())),
+                    )?;
                 } else {
-                    chart.draw_series(points.iter().map(|&p| TriangleMarker::new(p, size + 2, colour.filled())))?;
+                    chart.draw_series(
+                        points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, size + 2, colour.filled())),
+                    )?;
                 }
             }
         }
@@ -191,7 +215,11 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     if steps == 0 {
         return Err(Error::EmptyReport);
     }
-    let (floor, ceiling) = log_range(runs.iter().flat_map(|run| run.losses.iter().map(|&l| f64::from(l))), false);
+    let (floor, ceiling) = log_range(
+        runs.iter()
+            .flat_map(|run| run.losses.iter().map(|&l| f64::from(l))),
+        false,
+    );
     render(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Training loss: without vs with shortcut", (FONT, 36))
@@ -209,7 +237,11 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
             .draw()?;
         for run in runs {
             let style = ShapeStyle::from(colour(run.shortcut)).stroke_width(4);
-            let points = run.losses.iter().enumerate().map(|(step, &l)| (step, f64::from(l)));
+            let points = run
+                .losses
+                .iter()
+                .enumerate()
+                .map(|(step, &l)| (step, f64::from(l)));
             chart
                 .draw_series(LineSeries::new(points.filter(|&(_, l)| drawable(l)), style))?
                 .label(run.shortcut.label())
@@ -229,18 +261,32 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
 /// Heatmaps of layer × step, coloured by log₁₀ of the mean |weight gradient|, one per variant,
 /// on one colour scale (viridis: dark is small, yellow is large).
 pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
-    let steps = runs.iter().map(|run| run.gradients.len()).max().unwrap_or(0);
-    let layers = runs.iter().flat_map(|run| run.gradients.iter().map(Vec::len)).max().unwrap_or(0);
+    let steps = runs
+        .iter()
+        .map(|run| run.gradients.len())
+        .max()
+        .unwrap_or(0);
+    let layers = runs
+        .iter()
+        .flat_map(|run| run.gradients.iter().map(Vec::len))
+        .max()
+        .unwrap_or(0);
     if steps == 0 || layers == 0 {
         return Err(Error::EmptyReport);
     }
-    let logs = runs.iter().flat_map(|run| run.gradients.iter().flatten()).map(|&v| f64::from(v));
+    let logs = runs
+        .iter()
+        .flat_map(|run| run.gradients.iter().flatten())
+        .map(|&v| f64::from(v));
     let (floor, ceiling) = log_range(logs, false);
     let (low, high) = (floor.log10(), ceiling.log10());
     // At most this many columns: wider runs are averaged, step by step, into bins.
     let columns = steps.min(100);
     render(|root| {
-        let panels = root.titled("Mean |gradient| per layer during training (colour: log₁₀)", (FONT, 34))?;
+        let panels = root.titled(
+            "Mean |gradient| per layer during training (colour: log₁₀)",
+            (FONT, 34),
+        )?;
         let (maps, scale) = panels.split_horizontally(panels.dim_in_pixel().0 - 150);
         for (panel, run) in maps.split_evenly((1, runs.len())).iter().zip(runs) {
             let mut chart = ChartBuilder::on(panel)
@@ -261,10 +307,23 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
                 .draw()?;
             let cells = (0..columns).flat_map(|c| (0..layers).map(move |l| (c, l)));
             chart.draw_series(cells.map(|(c, l)| {
-                let bin = &run.gradients[c * steps / columns..((c + 1) * steps / columns).max(c * steps / columns + 1)];
-                let mean = bin.iter().filter_map(|g| g.get(l)).map(|&v| f64::from(v)).sum::<f64>() / bin.len() as f64;
-                let shade = if drawable(mean) { ViridisRGB::get_color_normalized(mean.log10(), low, high) } else { BLACK };
-                Rectangle::new([(c, l as f64 - 0.5), (c + 1, l as f64 + 0.5)], shade.filled())
+                let bin = &run.gradients
+                    [c * steps / columns..((c + 1) * steps / columns).max(c * steps / columns + 1)];
+                let mean = bin
+                    .iter()
+                    .filter_map(|g| g.get(l))
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>()
+                    / bin.len() as f64;
+                let shade = if drawable(mean) {
+                    ViridisRGB::get_color_normalized(mean.log10(), low, high)
+                } else {
+                    BLACK
+                };
+                Rectangle::new(
+                    [(c, l as f64 - 0.5), (c + 1, l as f64 + 0.5)],
+                    shade.filled(),
+                )
             }))?;
         }
         let mut legend = ChartBuilder::on(&scale)
@@ -283,7 +342,10 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
         let band = (high - low) / 64.0;
         legend.draw_series((0..64).map(|i| {
             let y = low + i as f64 * band;
-            Rectangle::new([(0, y), (1, y + band)], ViridisRGB::get_color_normalized(y, low, high).filled())
+            Rectangle::new(
+                [(0, y), (1, y + band)],
+                ViridisRGB::get_color_normalized(y, low, high).filled(),
+            )
         }))?;
         Ok(())
     })
@@ -291,7 +353,10 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
 
 fn check_same_depth(without: &GradientReport, with: &GradientReport) -> Result<()> {
     if without.layers.len() != with.layers.len() {
-        return Err(Error::ReportMismatch { left: without.layers.len(), right: with.layers.len() });
+        return Err(Error::ReportMismatch {
+            left: without.layers.len(),
+            right: with.layers.len(),
+        });
     }
     Ok(())
 }
@@ -305,8 +370,18 @@ struct Fonts {
 }
 
 impl Fonts {
-    const SLIDE: Fonts = Fonts { caption: 40, label: 26, desc: 28, value: 22 };
-    const PANEL: Fonts = Fonts { caption: 30, label: 20, desc: 20, value: 16 };
+    const SLIDE: Fonts = Fonts {
+        caption: 40,
+        label: 26,
+        desc: 28,
+        value: 22,
+    };
+    const PANEL: Fonts = Fonts {
+        caption: 30,
+        label: 20,
+        desc: 20,
+        value: 16,
+    };
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -324,7 +399,12 @@ fn render(draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
 }
 
 /// Draws each report as one series of bars, grouped by layer.
-fn draw_bars(area: &Area<'_>, title: &str, reports: &[&GradientReport], fonts: &Fonts) -> Result<()> {
+fn draw_bars(
+    area: &Area<'_>,
+    title: &str,
+    reports: &[&GradientReport],
+    fonts: &Fonts,
+) -> Result<()> {
     let layers = reports.first().map_or(0, |report| report.layers.len());
     if layers == 0 {
         return Err(Error::EmptyReport);
@@ -354,15 +434,29 @@ fn draw_bars(area: &Area<'_>, title: &str, reports: &[&GradientReport], fonts: &
     for (k, report) in reports.iter().enumerate() {
         let colour = colour(report.shortcut);
         let left = |i: usize| i as f64 - 0.4 + k as f64 * bar_width;
-        let bars = report.weight_means().into_iter().enumerate().filter_map(|(i, v)| {
-            let v = f64::from(v);
-            drawable(v).then(|| Rectangle::new([(left(i), floor), (left(i) + bar_width, v)], colour.filled()))
-        });
+        let bars = report
+            .weight_means()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let v = f64::from(v);
+                drawable(v).then(|| {
+                    Rectangle::new(
+                        [(left(i), floor), (left(i) + bar_width, v)],
+                        colour.filled(),
+                    )
+                })
+            });
         let swatch = fonts.label as i32 / 2;
         chart
             .draw_series(bars)?
             .label(report.shortcut.label())
-            .legend(move |(x, y)| Rectangle::new([(x, y - swatch), (x + 2 * swatch, y + swatch)], colour.filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - swatch), (x + 2 * swatch, y + swatch)],
+                    colour.filled(),
+                )
+            });
         if show_values {
             let label_style = TextStyle::from((FONT, fonts.value).into_font())
                 .color(&BLACK)
@@ -370,7 +464,11 @@ fn draw_bars(area: &Area<'_>, title: &str, reports: &[&GradientReport], fonts: &
             let labels = report.weight_means().into_iter().enumerate().map(|(i, v)| {
                 let v = f64::from(v);
                 let top = if drawable(v) { v } else { floor };
-                Text::new(short_value(v), (left(i) + bar_width / 2.0, top), label_style.clone())
+                Text::new(
+                    short_value(v),
+                    (left(i) + bar_width / 2.0, top),
+                    label_style.clone(),
+                )
             });
             chart.draw_series(labels)?;
         }
@@ -395,14 +493,25 @@ fn drawable(v: f64) -> bool {
 fn log_range(values: impl Iterator<Item = f64>, headroom: bool) -> (f64, f64) {
     let (min, max) = values
         .filter(|&v| drawable(v))
-        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if max == 0.0 {
         return (1e-4, 1.0);
     }
     let (below, above) = if headroom { (1.0, 3.0) } else { (0.0, 1.0) };
-    let floor = 10f64.powf(min.log10().floor() - below).max(f64::MIN_POSITIVE);
+    let floor = 10f64
+        .powf(min.log10().floor() - below)
+        .max(f64::MIN_POSITIVE);
     let ceiling = 10f64.powf((max * above).log10().ceil()).min(f64::MAX);
-    (floor, if ceiling > floor { ceiling } else { floor * 10.0 })
+    (
+        floor,
+        if ceiling > floor {
+            ceiling
+        } else {
+            floor * 10.0
+        },
+    )
 }
 
 /// An axis label for a power of ten, `1e-3`, without float noise like `9.999999999e-4`.
@@ -465,8 +574,14 @@ mod tests {
 
     #[test]
     fn log_range_brackets_the_values_in_powers_of_ten() {
-        assert_eq!(log_range([0.0006875, 0.0496].into_iter(), true), (1e-5, 1.0));
-        assert_eq!(log_range([0.0006875, 0.0496].into_iter(), false), (1e-4, 0.1));
+        assert_eq!(
+            log_range([0.0006875, 0.0496].into_iter(), true),
+            (1e-5, 1.0)
+        );
+        assert_eq!(
+            log_range([0.0006875, 0.0496].into_iter(), false),
+            (1e-4, 0.1)
+        );
         assert_eq!(log_range([0.0, f64::NAN].into_iter(), true), (1e-4, 1.0));
         assert_eq!(log_range([0.1, 0.1].into_iter(), false), (0.1, 1.0));
         let (floor, ceiling) = log_range([1e-30, 1.0].into_iter(), true);

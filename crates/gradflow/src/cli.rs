@@ -51,7 +51,12 @@ pub enum Command {
     /// The first layer's mean |gradient| against depth, for each width and variant.
     Sweep {
         /// Widths of the networks, comma-separated.
-        #[arg(long, value_name = "WIDTHS", default_value = "3,32", allow_hyphen_values = true)]
+        #[arg(
+            long,
+            value_name = "WIDTHS",
+            default_value = "3,32",
+            allow_hyphen_values = true
+        )]
         widths: List<i64>,
         /// Depths (numbers of layers), comma-separated.
         #[arg(long, value_name = "DEPTHS", default_value = "2,4,8,16,24,32,64")]
@@ -69,7 +74,12 @@ pub enum Command {
     /// Train both variants on a small regression task and chart the loss.
     Train {
         /// Input width, then each layer's width, comma-separated.
-        #[arg(long, value_name = "SIZES", default_value = "3,3,3,3,3,1", allow_hyphen_values = true)]
+        #[arg(
+            long,
+            value_name = "SIZES",
+            default_value = "3,3,3,3,3,1",
+            allow_hyphen_values = true
+        )]
         layer_sizes: List<i64>,
         /// relu, gelu, tanh or sigmoid.
         #[arg(long, default_value = "relu")]
@@ -96,7 +106,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Experiment {
     /// Input width, then each layer's width, comma-separated.
-    #[arg(long, value_name = "SIZES", default_value = "3,3,3,3,3,1", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "SIZES",
+        default_value = "3,3,3,3,3,1",
+        allow_hyphen_values = true
+    )]
     layer_sizes: List<i64>,
     /// relu, gelu (the book's tanh approximation), tanh or sigmoid.
     #[arg(long, default_value = "relu")]
@@ -155,7 +170,10 @@ impl<T: FromStr> FromStr for List<T> {
 /// Runs a parsed command, writing its report lines to `out`.
 pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
     match &cli.command {
-        Command::Grads { experiment, shortcut } => {
+        Command::Grads {
+            experiment,
+            shortcut,
+        } => {
             let report = experiment.report(Shortcut::from(*shortcut))?;
             write_lines(out, &report.to_string())?;
             if let Some(path) = &experiment.svg {
@@ -172,18 +190,38 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
                 chart::compare(&without, &with)?.save(path)?;
             }
         }
-        Command::Sweep { widths, depths, activation, seed, svg } => {
+        Command::Sweep {
+            widths,
+            depths,
+            activation,
+            seed,
+            svg,
+        } => {
             let sweep = depth_sweep(&widths.0, &depths.0, *activation, *seed)?;
             write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
             for p in &sweep.points {
-                let line = format!("{} {} {} {}", p.width, p.depth, p.shortcut == Shortcut::On, float_repr(p.first_layer.into()));
+                let line = format!(
+                    "{} {} {} {}",
+                    p.width,
+                    p.depth,
+                    p.shortcut == Shortcut::On,
+                    float_repr(p.first_layer.into())
+                );
                 write_lines(out, &line)?;
             }
             if let Some(path) = svg {
                 chart::sweep_chart(&sweep)?.save(path)?;
             }
         }
-        Command::Train { layer_sizes, activation, seed, steps, learning_rate, svg, heatmap } => {
+        Command::Train {
+            layer_sizes,
+            activation,
+            seed,
+            steps,
+            learning_rate,
+            svg,
+            heatmap,
+        } => {
             let config = TrainConfig {
                 layer_sizes: layer_sizes.0.clone(),
                 activation: *activation,
@@ -194,8 +232,18 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             };
             let runs = train_both(&config)?;
             for run in &runs {
-                let last = run.losses.last().map_or("none".to_owned(), |&l| float_repr(l.into()));
-                write_lines(out, &format!("{}: loss after {} steps {last}", run.shortcut.label(), run.losses.len()))?;
+                let last = run
+                    .losses
+                    .last()
+                    .map_or("none".to_owned(), |&l| float_repr(l.into()));
+                write_lines(
+                    out,
+                    &format!(
+                        "{}: loss after {} steps {last}",
+                        run.shortcut.label(),
+                        run.losses.len()
+                    ),
+                )?;
             }
             if let Some(path) = svg {
                 chart::loss_chart(&runs)?.save(path)?;
@@ -209,5 +257,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
 }
 
 fn write_lines(out: &mut impl Write, text: &str) -> Result<()> {
-    writeln!(out, "{text}").map_err(|source| Error::Io { path: "standard output".to_owned(), source })
+    writeln!(out, "{text}").map_err(|source| Error::Io {
+        path: "standard output".to_owned(),
+        source,
+    })
 }

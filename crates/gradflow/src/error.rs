@@ -31,10 +31,18 @@ pub enum Error {
     ZeroRuns,
 
     #[error("{what} is {value}; it must be {expected}")]
-    Invalid { what: &'static str, value: String, expected: &'static str },
+    Invalid {
+        what: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 
     #[error("cannot read {what} from {text:?}: {reason}")]
-    Parse { what: &'static str, text: String, reason: String },
+    Parse {
+        what: &'static str,
+        text: String,
+        reason: String,
+    },
 
     #[error("cannot draw a chart with no layers; compute a gradient report first")]
     EmptyReport,
@@ -46,7 +54,10 @@ pub enum Error {
     Chart(String),
 
     #[error("writing {path} failed: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 
     #[error(transparent)]
     Torch(#[from] tch::TchError),

@@ -75,8 +75,12 @@ pub enum Activation {
 
 impl Activation {
     /// Every activation, in a fixed order for sweeps and charts.
-    pub const ALL: [Activation; 4] =
-        [Activation::Relu, Activation::Gelu, Activation::Tanh, Activation::Sigmoid];
+    pub const ALL: [Activation; 4] = [
+        Activation::Relu,
+        Activation::Gelu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+    ];
 
     /// The module's name as PyTorch prints it.
     pub fn module_name(self) -> &'static str {
@@ -127,8 +131,7 @@ fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
     let half_x = x.f_mul_scalar(0.5)?;
     // torch.sqrt(torch.tensor(2.0 / torch.pi)): a float32 tensor, then its square root.
     let sqrt_2_over_pi =
-        Tensor::f_scalar_tensor(2.0 / std::f64::consts::PI, (Kind::Float, x.device()))?
-            .f_sqrt()?;
+        Tensor::f_scalar_tensor(2.0 / std::f64::consts::PI, (Kind::Float, x.device()))?.f_sqrt()?;
     let inner = x.f_add(&x.f_pow_tensor_scalar(3)?.f_mul_scalar(0.044715)?)?;
     let tanh = sqrt_2_over_pi.f_mul(&inner)?.f_tanh()?;
     Ok(half_x.f_mul(&tanh.f_add_scalar(1)?)?)
@@ -138,7 +141,9 @@ fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
 /// in [`MEMORY_LIMIT_BYTES`].
 pub fn check_layer_sizes(layer_sizes: &[i64]) -> Result<()> {
     if layer_sizes.len() < 2 {
-        return Err(Error::TooFewSizes { got: layer_sizes.len() });
+        return Err(Error::TooFewSizes {
+            got: layer_sizes.len(),
+        });
     }
     if let Some((index, &size)) = layer_sizes.iter().enumerate().find(|(_, &s)| s < 1) {
         return Err(Error::NonPositiveSize { index, size });
@@ -151,7 +156,10 @@ pub fn check_layer_sizes(layer_sizes: &[i64]) -> Result<()> {
     let needed = parameters.saturating_mul(4 * 2);
     if needed > MEMORY_LIMIT_BYTES as u128 {
         let mib = |bytes: u128| u64::try_from(bytes >> 20).unwrap_or(u64::MAX);
-        return Err(Error::TooLarge { needed_mib: mib(needed), limit_mib: mib(MEMORY_LIMIT_BYTES as u128) });
+        return Err(Error::TooLarge {
+            needed_mib: mib(needed),
+            limit_mib: mib(MEMORY_LIMIT_BYTES as u128),
+        });
     }
     Ok(())
 }
@@ -162,7 +170,9 @@ pub fn default_input(width: usize) -> Vec<f32> {
     match width {
         0 => Vec::new(),
         1 => vec![1.0],
-        _ => (0..width).map(|i| (1.0 - 2.0 * i as f64 / (width - 1) as f64) as f32).collect(),
+        _ => (0..width)
+            .map(|i| (1.0 - 2.0 * i as f64 / (width - 1) as f64) as f32)
+            .collect(),
     }
 }
 
@@ -206,7 +216,11 @@ impl NetworkBuilder {
                 .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1]))
                 .collect::<Result<Vec<_>>>()
         })?;
-        Ok(DeepNetwork { vs, layers, settings: self.clone() })
+        Ok(DeepNetwork {
+            vs,
+            layers,
+            settings: self.clone(),
+        })
     }
 }
 
@@ -217,7 +231,9 @@ static GENERATOR: Mutex<()> = Mutex::new(());
 /// Runs `draw` right after `torch.manual_seed(seed)`, with the generator to itself.
 pub(crate) fn with_seed<T>(seed: i64, draw: impl FnOnce() -> Result<T>) -> Result<T> {
     // A panic elsewhere cannot leave the unit value inconsistent, so a poisoned lock is fine.
-    let _guard = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     tch::manual_seed(seed);
     draw()
 }
@@ -235,7 +251,10 @@ fn pytorch_linear(path: &nn::Path, fan_in: i64, fan_out: i64) -> Result<nn::Line
 }
 
 fn uniform(bound: f64) -> Init {
-    Init::Uniform { lo: -bound, up: bound }
+    Init::Uniform {
+        lo: -bound,
+        up: bound,
+    }
 }
 
 /// The seed's `ExampleDeepNeuralNetwork`, for any depth. It owns its parameters, so a
@@ -301,7 +320,9 @@ impl DeepNetwork {
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let mut x = xs.shallow_clone();
         for layer in &self.layers {
-            let layer_output = self.activation().apply(&x.f_linear(&layer.ws, layer.bs.as_ref())?)?;
+            let layer_output = self
+                .activation()
+                .apply(&x.f_linear(&layer.ws, layer.bs.as_ref())?)?;
             x = if self.shortcut() == Shortcut::On && x.size() == layer_output.size() {
                 x.f_add(&layer_output)?
             } else {
@@ -370,7 +391,11 @@ impl DeepNetwork {
 
     /// Like [`gradients`](Self::gradients), for a batch of `rows` inputs given row after row
     /// in `inputs`; the loss averages over the batch, as `nn.MSELoss` does.
-    pub fn batch_gradients<T: Copy + Into<f64>>(&mut self, inputs: &[T], rows: usize) -> Result<GradientReport> {
+    pub fn batch_gradients<T: Copy + Into<f64>>(
+        &mut self,
+        inputs: &[T],
+        rows: usize,
+    ) -> Result<GradientReport> {
         let xs = self.input_tensor(inputs, rows)?;
         self.report_for(&xs, 1)
     }
@@ -379,7 +404,10 @@ impl DeepNetwork {
         let width = self.settings.layer_sizes[0] as usize;
         let expected = width.saturating_mul(rows);
         if input.len() != expected || rows == 0 {
-            return Err(Error::InputWidth { expected, got: input.len() });
+            return Err(Error::InputWidth {
+                expected,
+                got: input.len(),
+            });
         }
         let mut row = Vec::with_capacity(expected);
         for (index, &value) in input.iter().enumerate() {
@@ -421,18 +449,29 @@ impl DeepNetwork {
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sizes: Vec<_> = self.layer_sizes().windows(2).map(|w| (w[0], w[1])).collect();
+        let sizes: Vec<_> = self
+            .layer_sizes()
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .collect();
         writeln!(f, "ExampleDeepNeuralNetwork(")?;
         writeln!(f, "  (layers): ModuleList(")?;
         let mut start = 0;
         while start < sizes.len() {
-            let end = start + sizes[start..].iter().take_while(|&&s| s == sizes[start]).count();
+            let end = start
+                + sizes[start..]
+                    .iter()
+                    .take_while(|&&s| s == sizes[start])
+                    .count();
             let (fan_in, fan_out) = sizes[start];
             match end - start {
                 1 => writeln!(f, "    ({start}): Sequential(")?,
                 n => writeln!(f, "    ({start}-{}): {n} x Sequential(", end - 1)?,
             }
-            writeln!(f, "      (0): Linear(in_features={fan_in}, out_features={fan_out}, bias=True)")?;
+            writeln!(
+                f,
+                "      (0): Linear(in_features={fan_in}, out_features={fan_out}, bias=True)"
+            )?;
             writeln!(f, "      (1): {}()", self.activation().module_name())?;
             writeln!(f, "    )")?;
             start = end;
@@ -444,6 +483,8 @@ impl fmt::Display for DeepNetwork {
 
 impl fmt::Debug for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepNetwork").field("settings", &self.settings).finish()
+        f.debug_struct("DeepNetwork")
+            .field("settings", &self.settings)
+            .finish()
     }
 }

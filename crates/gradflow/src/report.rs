@@ -66,7 +66,13 @@ impl GradientReport {
                     None => (0.0, 0.0),
                 };
                 let name = format!("layers.{i}.0.weight");
-                Ok(LayerGradient { name, weight_mean, weight_max, bias_mean, bias_max })
+                Ok(LayerGradient {
+                    name,
+                    weight_mean,
+                    weight_max,
+                    bias_mean,
+                    bias_max,
+                })
             })
             .collect::<Result<_>>()?;
         Ok(GradientReport {

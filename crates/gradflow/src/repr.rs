@@ -30,7 +30,10 @@ pub fn float_repr(x: f64) -> String {
             (first, rest) => format!("{first}.{rest}"),
         };
         let exponent_sign = if exponent < 0 { '-' } else { '+' };
-        format!("{sign}{mantissa}e{exponent_sign}{:02}", exponent.unsigned_abs())
+        format!(
+            "{sign}{mantissa}e{exponent_sign}{:02}",
+            exponent.unsigned_abs()
+        )
     }
 }
 

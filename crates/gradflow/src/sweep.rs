@@ -90,7 +90,12 @@ pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
 }
 
 /// Builds and runs one network per width, depth and variant, all from the same seed.
-pub fn depth_sweep(widths: &[i64], depths: &[usize], activation: Activation, seed: i64) -> Result<Sweep> {
+pub fn depth_sweep(
+    widths: &[i64],
+    depths: &[usize],
+    activation: Activation,
+    seed: i64,
+) -> Result<Sweep> {
     let mut points = Vec::new();
     for &width in widths {
         for &depth in depths {
@@ -98,23 +103,51 @@ pub fn depth_sweep(widths: &[i64], depths: &[usize], activation: Activation, see
                 let sizes = square_sizes(width, depth);
                 let mut sum = 0.0;
                 for offset in 0..NETWORKS {
-                    sum += first_layer_gradient(&sizes, shortcut, activation, seed.wrapping_add(offset))?;
+                    sum += first_layer_gradient(
+                        &sizes,
+                        shortcut,
+                        activation,
+                        seed.wrapping_add(offset),
+                    )?;
                 }
                 let first_layer = (sum / NETWORKS as f64) as f32;
-                points.push(SweepPoint { width, depth, shortcut, first_layer });
+                points.push(SweepPoint {
+                    width,
+                    depth,
+                    shortcut,
+                    first_layer,
+                });
             }
         }
     }
-    Ok(Sweep { activation, seed, points })
+    Ok(Sweep {
+        activation,
+        seed,
+        points,
+    })
 }
 
 /// The first layer's mean |weight gradient| of one network on one batch, both from `seed`.
-fn first_layer_gradient(sizes: &[i64], shortcut: Shortcut, activation: Activation, seed: i64) -> Result<f64> {
-    let mut model = DeepNetwork::builder(sizes).shortcut(shortcut).activation(activation).seed(seed).build()?;
+fn first_layer_gradient(
+    sizes: &[i64],
+    shortcut: Shortcut,
+    activation: Activation,
+    seed: i64,
+) -> Result<f64> {
+    let mut model = DeepNetwork::builder(sizes)
+        .shortcut(shortcut)
+        .activation(activation)
+        .seed(seed)
+        .build()?;
     let inputs = with_seed(seed, || {
-        Ok(Tensor::f_empty([BATCH, sizes[0]], (Kind::Float, Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
+        Ok(
+            Tensor::f_empty([BATCH, sizes[0]], (Kind::Float, Device::Cpu))?
+                .f_uniform_(-1.0, 1.0)?,
+        )
     })?;
-    Ok(f64::from(model.report_for(&inputs, 1)?.layers[0].weight_mean))
+    Ok(f64::from(
+        model.report_for(&inputs, 1)?.layers[0].weight_mean,
+    ))
 }
 
 /// For each activation, the reports of the network without and with shortcuts, on the
@@ -124,11 +157,20 @@ pub fn activation_pairs<S: Copy + Into<i64>>(
     seed: i64,
 ) -> Result<Vec<(GradientReport, GradientReport)>> {
     let report = |activation, shortcut| -> Result<GradientReport> {
-        let mut model = DeepNetwork::builder(layer_sizes).activation(activation).shortcut(shortcut).seed(seed).build()?;
+        let mut model = DeepNetwork::builder(layer_sizes)
+            .activation(activation)
+            .shortcut(shortcut)
+            .seed(seed)
+            .build()?;
         model.gradients(&model.default_input())
     };
     Activation::ALL
         .into_iter()
-        .map(|activation| Ok((report(activation, Shortcut::Off)?, report(activation, Shortcut::On)?)))
+        .map(|activation| {
+            Ok((
+                report(activation, Shortcut::Off)?,
+                report(activation, Shortcut::On)?,
+            ))
+        })
         .collect()
 }

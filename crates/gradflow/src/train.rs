@@ -35,7 +35,10 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// These layer sizes, and the defaults for the rest.
     pub fn new<S: Copy + Into<i64>>(layer_sizes: &[S]) -> Self {
-        TrainConfig { layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(), ..TrainConfig::default() }
+        TrainConfig {
+            layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(),
+            ..TrainConfig::default()
+        }
     }
 }
 
@@ -69,16 +72,30 @@ pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
     check_layer_sizes(&config.layer_sizes)?;
     if config.samples < 1 {
         let value = config.samples.to_string();
-        return Err(Error::Invalid { what: "samples", value, expected: "at least 1" });
+        return Err(Error::Invalid {
+            what: "samples",
+            value,
+            expected: "at least 1",
+        });
     }
     if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
         let value = config.learning_rate.to_string();
-        return Err(Error::Invalid { what: "the learning rate", value, expected: "a positive number" });
+        return Err(Error::Invalid {
+            what: "the learning rate",
+            value,
+            expected: "a positive number",
+        });
     }
-    let (width, outputs) = (config.layer_sizes[0], config.layer_sizes[config.layer_sizes.len() - 1]);
+    let (width, outputs) = (
+        config.layer_sizes[0],
+        config.layer_sizes[config.layer_sizes.len() - 1],
+    );
     // The data gets a seed of its own, so that it does not depend on the network's size.
     let inputs = with_seed(config.seed.wrapping_add(1), || {
-        Ok(Tensor::f_empty([config.samples, width], (Kind::Float, tch::Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
+        Ok(
+            Tensor::f_empty([config.samples, width], (Kind::Float, tch::Device::Cpu))?
+                .f_uniform_(-1.0, 1.0)?,
+        )
     })?;
     let targets = inputs
         .f_square()?
@@ -96,7 +113,11 @@ pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
         .activation(config.activation)
         .seed(config.seed)
         .build()?;
-    let mut training = Training { shortcut, losses: Vec::new(), gradients: Vec::new() };
+    let mut training = Training {
+        shortcut,
+        losses: Vec::new(),
+        gradients: Vec::new(),
+    };
     for _ in 0..config.steps {
         let report = model.train_step(&inputs, &targets, config.learning_rate)?;
         training.losses.push(report.loss as f32);

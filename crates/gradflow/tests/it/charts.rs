@@ -22,9 +22,18 @@ fn parse(svg: &Svg, file: &str) -> Parsed {
     let root = document.root_element();
     let elements = |name: &'static str| root.descendants().filter(move |n| n.has_tag_name(name));
     Parsed {
-        fills: elements("rect").filter_map(|r| r.attribute("fill")).map(str::to_owned).collect(),
-        texts: elements("text").filter_map(|t| t.text()).map(|t| t.trim().to_owned()).collect(),
-        size: (root.attribute("width").unwrap_or("").into(), root.attribute("height").unwrap_or("").into()),
+        fills: elements("rect")
+            .filter_map(|r| r.attribute("fill"))
+            .map(str::to_owned)
+            .collect(),
+        texts: elements("text")
+            .filter_map(|t| t.text())
+            .map(|t| t.trim().to_owned())
+            .collect(),
+        size: (
+            root.attribute("width").unwrap_or("").into(),
+            root.attribute("height").unwrap_or("").into(),
+        ),
     }
 }
 
@@ -46,13 +55,22 @@ impl Parsed {
             .iter()
             .filter_map(|t| t.strip_prefix("1e").and_then(|e| e.parse().ok()))
             .collect();
-        assert!(exponents.len() >= 2, "powers of ten on the y axis: {:?}", self.texts);
-        assert!(exponents.windows(2).all(|w| w[1] - w[0] == exponents[1] - exponents[0] && w[0] != w[1]));
+        assert!(
+            exponents.len() >= 2,
+            "powers of ten on the y axis: {:?}",
+            self.texts
+        );
+        assert!(exponents
+            .windows(2)
+            .all(|w| w[1] - w[0] == exponents[1] - exponents[0] && w[0] != w[1]));
     }
 }
 
 fn seed_report(shortcut: Shortcut) -> GradientReport {
-    let mut model = DeepNetwork::builder(&SEED_SIZES).shortcut(shortcut).build().unwrap();
+    let mut model = DeepNetwork::builder(&SEED_SIZES)
+        .shortcut(shortcut)
+        .build()
+        .unwrap();
     model.gradients(&SEED_INPUT).unwrap()
 }
 
@@ -64,7 +82,10 @@ fn comparison_chart_of_the_seed() {
     assert_eq!(parsed.swatches(WITHOUT_SHORTCUT), 5 + 1);
     assert_eq!(parsed.swatches(WITH_SHORTCUT), 5 + 1);
     for i in 0..5 {
-        assert!(parsed.has_text(&format!("layers.{i}")), "x label layers.{i}");
+        assert!(
+            parsed.has_text(&format!("layers.{i}")),
+            "x label layers.{i}"
+        );
     }
     for value in ["6.88e-4", "0.0248", "0.556", "3.14"] {
         assert!(parsed.has_text(value), "value label {value}");
@@ -75,8 +96,17 @@ fn comparison_chart_of_the_seed() {
 
 #[test]
 fn layer_chart_uses_its_variants_colour_only() {
-    let parsed = parse(&seed_report(Shortcut::On).chart().unwrap(), "seed-with-shortcut.svg");
-    assert_eq!((parsed.swatches(WITH_SHORTCUT), parsed.swatches(WITHOUT_SHORTCUT)), (6, 0));
+    let parsed = parse(
+        &seed_report(Shortcut::On).chart().unwrap(),
+        "seed-with-shortcut.svg",
+    );
+    assert_eq!(
+        (
+            parsed.swatches(WITH_SHORTCUT),
+            parsed.swatches(WITHOUT_SHORTCUT)
+        ),
+        (6, 0)
+    );
     assert!(parsed.has_text("Mean |gradient| per layer, with shortcut (ReLU)"));
     parsed.assert_log_axis();
 }
@@ -90,31 +120,55 @@ fn zeros_nan_and_infinities_get_labels_not_bars() {
         assert!(parsed.has_text(label), "label {label}: {:?}", parsed.texts);
     }
     parsed.assert_log_axis();
-    let nothing = parse(&report_of(&[0.0, 0.0], Shortcut::Off).chart().unwrap(), "all-zero.svg");
+    let nothing = parse(
+        &report_of(&[0.0, 0.0], Shortcut::Off).chart().unwrap(),
+        "all-zero.svg",
+    );
     assert_eq!(nothing.swatches(WITHOUT_SHORTCUT), 1);
 }
 
 #[test]
 fn thirty_orders_of_magnitude_fit_one_log_axis() {
-    let parsed = parse(&report_of(&[1e-30, 1e-15, 1.0], Shortcut::Off).chart().unwrap(), "thirty-orders.svg");
+    let parsed = parse(
+        &report_of(&[1e-30, 1e-15, 1.0], Shortcut::Off)
+            .chart()
+            .unwrap(),
+        "thirty-orders.svg",
+    );
     assert_eq!(parsed.swatches(WITHOUT_SHORTCUT), 3 + 1);
     parsed.assert_log_axis();
 }
 
 #[test]
 fn deep_networks_get_numbered_layers_and_no_value_labels() {
-    let mut model = DeepNetwork::builder(&[3; 65]).shortcut(Shortcut::On).build().unwrap();
+    let mut model = DeepNetwork::builder(&[3; 65])
+        .shortcut(Shortcut::On)
+        .build()
+        .unwrap();
     let report = model.gradients(&SEED_INPUT).unwrap();
     let parsed = parse(&report.chart().unwrap(), "deep-64.svg");
     let drawable = report.weight_means().iter().filter(|v| **v > 0.0).count();
     assert_eq!(parsed.swatches(WITH_SHORTCUT), drawable + 1);
     assert!(parsed.has_text("0") && !parsed.has_text("layers.0"));
-    assert!(!parsed.texts.iter().any(|t| t.contains("e-") && !t.starts_with("1e")), "no value labels");
+    assert!(
+        !parsed
+            .texts
+            .iter()
+            .any(|t| t.contains("e-") && !t.starts_with("1e")),
+        "no value labels"
+    );
 }
 
 #[test]
 fn reports_of_different_depths_cannot_be_compared() {
-    let error = chart::compare(&report_of(&[1.0, 2.0], Shortcut::Off), &report_of(&[1.0], Shortcut::Off)).unwrap_err();
+    let error = chart::compare(
+        &report_of(&[1.0, 2.0], Shortcut::Off),
+        &report_of(&[1.0], Shortcut::Off),
+    )
+    .unwrap_err();
     assert!(matches!(error, Error::ReportMismatch { left: 2, right: 1 }));
-    assert!(matches!(report_of(&[], Shortcut::Off).chart(), Err(Error::EmptyReport)));
+    assert!(matches!(
+        report_of(&[], Shortcut::Off).chart(),
+        Err(Error::EmptyReport)
+    ));
 }

@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 use super::support::output_dir;
 
 fn gradflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gradflow")).args(args).output().expect("run gradflow")
+    Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .args(args)
+        .output()
+        .expect("run gradflow")
 }
 
 fn stdout(output: &Output) -> String {
@@ -34,14 +37,30 @@ layers.4.0.weight has gradient mean of 3.140749216079712
 fn options_change_the_experiment() {
     let default = stdout(&gradflow(&["grads"]));
     let explicit = stdout(&gradflow(&[
-        "grads", "--layer-sizes", "3,3,3,3,3,1", "--activation", "relu", "--seed", "123", "--input", "1,0,-1", "--runs", "1",
+        "grads",
+        "--layer-sizes",
+        "3,3,3,3,3,1",
+        "--activation",
+        "relu",
+        "--seed",
+        "123",
+        "--input",
+        "1,0,-1",
+        "--runs",
+        "1",
     ]));
     assert_eq!(default, explicit);
     let twice = stdout(&gradflow(&["grads", "--runs", "2"]));
     assert!(twice.contains("layers.4.0.weight has gradient mean of 0.04962990805506706"));
     assert_ne!(stdout(&gradflow(&["grads", "--seed", "-7"])), default);
-    assert_ne!(stdout(&gradflow(&["grads", "--input", "-1,0.5,2"])), default);
-    assert_ne!(stdout(&gradflow(&["grads", "--activation", "tanh"])), default);
+    assert_ne!(
+        stdout(&gradflow(&["grads", "--input", "-1,0.5,2"])),
+        default
+    );
+    assert_ne!(
+        stdout(&gradflow(&["grads", "--activation", "tanh"])),
+        default
+    );
 }
 
 #[test]
@@ -50,11 +69,23 @@ fn svg_files_are_written() {
     let (grads, compare) = (dir.join("cli-grads.svg"), dir.join("cli-compare.svg"));
     let output = gradflow(&["grads", "--shortcut", "--svg", grads.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let output = gradflow(&["compare", "--activation", "gelu", "--svg", compare.to_str().unwrap()]);
+    let output = gradflow(&[
+        "compare",
+        "--activation",
+        "gelu",
+        "--svg",
+        compare.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.starts_with("without shortcut:\nlayers.0.0.weight"), "{text}");
-    assert!(text.contains("\nwith shortcut:\nlayers.0.0.weight"), "{text}");
+    assert!(
+        text.starts_with("without shortcut:\nlayers.0.0.weight"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nwith shortcut:\nlayers.0.0.weight"),
+        "{text}"
+    );
     for file in [grads, compare] {
         let svg = std::fs::read_to_string(&file).expect("svg written");
         roxmltree::Document::parse(&svg).expect("well-formed SVG");
@@ -66,16 +97,31 @@ fn bad_input_exits_non_zero_with_a_message_and_no_panic() {
     let cases: &[(&[&str], &str)] = &[
         (&["grads", "--layer-sizes", "3"], "at least two entries"),
         (&["grads", "--layer-sizes", "3,0,1"], "layer_sizes[1] is 0"),
-        (&["grads", "--layer-sizes", "3,-2,1"], "layer_sizes[1] is -2"),
-        (&["grads", "--layer-sizes", "3,x,1"], "\"x\" is not a number"),
+        (
+            &["grads", "--layer-sizes", "3,-2,1"],
+            "layer_sizes[1] is -2",
+        ),
+        (
+            &["grads", "--layer-sizes", "3,x,1"],
+            "\"x\" is not a number",
+        ),
         (&["grads", "--layer-sizes", ""], "is not a number"),
-        (&["grads", "--input", "1,2"], "the input has 2 values, but the first layer expects 3"),
+        (
+            &["grads", "--input", "1,2"],
+            "the input has 2 values, but the first layer expects 3",
+        ),
         (&["grads", "--input", "1,nan,2"], "input[1] is NaN"),
-        (&["grads", "--activation", "swish"], "expected one of: relu, gelu, tanh, sigmoid"),
+        (
+            &["grads", "--activation", "swish"],
+            "expected one of: relu, gelu, tanh, sigmoid",
+        ),
         (&["grads", "--runs", "0"], "runs must be at least 1"),
         (&["grads", "--runs", "-1"], "runs"),
         (&["grads", "--layer-sizes", "100000,100000,1"], "MiB"),
-        (&["grads", "--svg", "/nonexistent-folder/chart.svg"], "writing /nonexistent-folder/chart.svg failed"),
+        (
+            &["grads", "--svg", "/nonexistent-folder/chart.svg"],
+            "writing /nonexistent-folder/chart.svg failed",
+        ),
         (&["frobnicate"], "unrecognized subcommand"),
     ];
     for (args, message) in cases {

@@ -17,20 +17,35 @@ fn sweep_networks_are_square_with_one_output() {
 fn the_sweep_is_deterministic_and_shows_vanishing_gradients() {
     let depths = [2, 8, 32];
     let sweep = depth_sweep(&[3, 32], &depths, Activation::Relu, 123).unwrap();
-    assert_eq!(sweep, depth_sweep(&[3, 32], &depths, Activation::Relu, 123).unwrap());
+    assert_eq!(
+        sweep,
+        depth_sweep(&[3, 32], &depths, Activation::Relu, 123).unwrap()
+    );
     assert_eq!(sweep.points.len(), 2 * 3 * 2);
     for width in [3, 32] {
         let without = sweep.series(width, Shortcut::Off);
         // Without shortcuts the first layer's gradient shrinks by orders of magnitude with depth.
-        assert!(without[2].1 < without[0].1 * 1e-6, "width {width}: {without:?}");
+        assert!(
+            without[2].1 < without[0].1 * 1e-6,
+            "width {width}: {without:?}"
+        );
         let with = sweep.first_layer(width, 32, Shortcut::On).unwrap();
-        assert!(with > without[2].1 * 1e6, "width {width}: {with} against {without:?}");
+        assert!(
+            with > without[2].1 * 1e6,
+            "width {width}: {with} against {without:?}"
+        );
     }
     let svg = chart::sweep_chart(&sweep).unwrap();
     svg.save(output_dir().join("sweep.svg")).unwrap();
     let document = roxmltree::Document::parse(svg.as_str()).unwrap();
-    let polylines = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
-    assert!(polylines >= 4, "a line per width and variant, and legend samples");
+    let polylines = document
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .count();
+    assert!(
+        polylines >= 4,
+        "a line per width and variant, and legend samples"
+    );
 }
 
 #[test]
@@ -42,9 +57,19 @@ fn training_is_deterministic_and_the_shortcut_variant_learns() {
     assert_eq!(with.gradients[0].len(), 5);
     // The claim of the seed notebook, shown by the data: with shortcuts the loss keeps falling
     // and ends lower.
-    assert!(with.losses[299] < with.losses[0] / 10.0, "{:?}", &with.losses[..3]);
+    assert!(
+        with.losses[299] < with.losses[0] / 10.0,
+        "{:?}",
+        &with.losses[..3]
+    );
     assert!(with.losses[299] < without.losses[299]);
-    for (name, svg) in [("loss.svg", chart::loss_chart(&[without.clone(), with.clone()])), ("heatmap.svg", chart::gradient_heatmap(&[without, with]))] {
+    for (name, svg) in [
+        (
+            "loss.svg",
+            chart::loss_chart(&[without.clone(), with.clone()]),
+        ),
+        ("heatmap.svg", chart::gradient_heatmap(&[without, with])),
+    ] {
         let svg = svg.unwrap();
         svg.save(output_dir().join(name)).unwrap();
         roxmltree::Document::parse(svg.as_str()).expect("well-formed SVG");
@@ -55,27 +80,53 @@ fn training_is_deterministic_and_the_shortcut_variant_learns() {
 fn the_task_depends_on_the_seed_only() {
     let config = TrainConfig::default();
     let (x, y) = regression_task(&config).unwrap();
-    let (x2, _) = regression_task(&TrainConfig { layer_sizes: vec![3, 8, 1], ..config.clone() }).unwrap();
+    let (x2, _) = regression_task(&TrainConfig {
+        layer_sizes: vec![3, 8, 1],
+        ..config.clone()
+    })
+    .unwrap();
     assert_eq!(x, x2);
     assert_eq!((x.size(), y.size()), (vec![256, 3], vec![256, 1]));
-    let bad = TrainConfig { samples: 0, ..config.clone() };
-    assert_eq!(regression_task(&bad).unwrap_err().to_string(), "samples is 0; it must be at least 1");
-    let bad = TrainConfig { learning_rate: f64::NAN, ..config };
-    assert!(matches!(train(&bad, Shortcut::On), Err(Error::Invalid { .. })));
+    let bad = TrainConfig {
+        samples: 0,
+        ..config.clone()
+    };
+    assert_eq!(
+        regression_task(&bad).unwrap_err().to_string(),
+        "samples is 0; it must be at least 1"
+    );
+    let bad = TrainConfig {
+        learning_rate: f64::NAN,
+        ..config
+    };
+    assert!(matches!(
+        train(&bad, Shortcut::On),
+        Err(Error::Invalid { .. })
+    ));
 }
 
 #[test]
 fn activations_side_by_side() {
     let pairs = activation_pairs(&SEED_SIZES, 123).unwrap();
-    let mut seed_gelu = DeepNetwork::builder(&SEED_SIZES).activation(Activation::Gelu).build().unwrap();
+    let mut seed_gelu = DeepNetwork::builder(&SEED_SIZES)
+        .activation(Activation::Gelu)
+        .build()
+        .unwrap();
     assert_eq!(seed_gelu.default_input(), SEED_INPUT);
     assert_eq!(pairs[1].0, seed_gelu.gradients(&SEED_INPUT).unwrap());
     let svg = chart::activation_grid(&pairs).unwrap();
     svg.save(output_dir().join("activations.svg")).unwrap();
     let document = roxmltree::Document::parse(svg.as_str()).unwrap();
-    let texts: Vec<_> = document.descendants().filter_map(|n| n.text()).map(str::trim).collect();
+    let texts: Vec<_> = document
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
     for name in ["ReLU", "GELU", "Tanh", "Sigmoid"] {
         assert!(texts.contains(&name), "panel {name}");
     }
-    assert!(matches!(chart::activation_grid(&[]), Err(Error::EmptyReport)));
+    assert!(matches!(
+        chart::activation_grid(&[]),
+        Err(Error::EmptyReport)
+    ));
 }

@@ -5,7 +5,10 @@ use gradflow::{default_input, Activation, DeepNetwork, Error, Shortcut};
 use super::support::{SEED_INPUT, SEED_SIZES};
 
 fn seed_model(shortcut: Shortcut) -> DeepNetwork {
-    DeepNetwork::builder(&SEED_SIZES).shortcut(shortcut).build().expect("the seed's network")
+    DeepNetwork::builder(&SEED_SIZES)
+        .shortcut(shortcut)
+        .build()
+        .expect("the seed's network")
 }
 
 #[test]
@@ -22,13 +25,23 @@ fn depth_follows_the_size_list() {
         let sizes = vec![4; depth + 1];
         let mut model = DeepNetwork::builder(&sizes).build().expect("network");
         assert_eq!(model.depth(), depth);
-        assert_eq!(model.gradients(&[0.5; 4]).expect("report").layers.len(), depth);
+        assert_eq!(
+            model.gradients(&[0.5; 4]).expect("report").layers.len(),
+            depth
+        );
     }
 }
 
 #[test]
 fn same_seed_same_weights_different_seed_different_weights() {
-    let first = |seed| DeepNetwork::builder(&SEED_SIZES).seed(seed).build().unwrap().first_weight().unwrap();
+    let first = |seed| {
+        DeepNetwork::builder(&SEED_SIZES)
+            .seed(seed)
+            .build()
+            .unwrap()
+            .first_weight()
+            .unwrap()
+    };
     assert_eq!(first(123), -0.235_429_64); // PyTorch 2.13: model.layers[0][0].weight[0, 0]
     assert_eq!(first(123), first(123));
     assert_ne!(first(123), first(124));
@@ -80,7 +93,10 @@ fn report_keeps_bias_gradients_maxima_and_loss() {
 
 #[test]
 fn module_printout_folds_repeated_layers_like_pytorch() {
-    let model = DeepNetwork::builder(&SEED_SIZES).activation(Activation::Gelu).build().unwrap();
+    let model = DeepNetwork::builder(&SEED_SIZES)
+        .activation(Activation::Gelu)
+        .build()
+        .unwrap();
     let expected = "\
 ExampleDeepNeuralNetwork(
   (layers): ModuleList(
@@ -102,7 +118,10 @@ fn report_prints_the_seeds_lines() {
     let report = seed_model(Shortcut::On).gradients(&SEED_INPUT).unwrap();
     let text = report.to_string();
     assert_eq!(text.lines().count(), 5);
-    assert_eq!(text.lines().nth(4), Some("layers.4.0.weight has gradient mean of 3.140749216079712"));
+    assert_eq!(
+        text.lines().nth(4),
+        Some("layers.4.0.weight has gradient mean of 3.140749216079712")
+    );
 }
 
 #[test]
@@ -115,9 +134,15 @@ fn default_input_is_evenly_spaced_from_one_to_minus_one() {
 #[test]
 fn activations_parse_by_name() {
     assert_eq!("GELU".parse::<Activation>().unwrap(), Activation::Gelu);
-    assert_eq!(" sigmoid ".parse::<Activation>().unwrap(), Activation::Sigmoid);
+    assert_eq!(
+        " sigmoid ".parse::<Activation>().unwrap(),
+        Activation::Sigmoid
+    );
     let error = "swish".parse::<Activation>().unwrap_err();
-    assert_eq!(error.to_string(), "unknown activation \"swish\"; expected one of: relu, gelu, tanh, sigmoid");
+    assert_eq!(
+        error.to_string(),
+        "unknown activation \"swish\"; expected one of: relu, gelu, tanh, sigmoid"
+    );
 }
 
 #[test]
@@ -125,26 +150,59 @@ fn bad_layer_sizes_are_typed_errors_that_say_what_to_fix() {
     let error = |sizes: &[i64]| DeepNetwork::builder(sizes).build().unwrap_err();
     assert!(matches!(error(&[]), Error::TooFewSizes { got: 0 }));
     assert!(matches!(error(&[3]), Error::TooFewSizes { got: 1 }));
-    assert!(matches!(error(&[3, 0, 1]), Error::NonPositiveSize { index: 1, size: 0 }));
-    assert!(matches!(error(&[3, 3, -2]), Error::NonPositiveSize { index: 2, size: -2 }));
+    assert!(matches!(
+        error(&[3, 0, 1]),
+        Error::NonPositiveSize { index: 1, size: 0 }
+    ));
+    assert!(matches!(
+        error(&[3, 3, -2]),
+        Error::NonPositiveSize { index: 2, size: -2 }
+    ));
     assert_eq!(
         error(&[3, 0, 1]).to_string(),
         "layer_sizes[1] is 0; every size must be a positive number of neurons (1 or more)"
     );
     let too_large = error(&[100_000, 100_000, 1]);
-    assert!(matches!(too_large, Error::TooLarge { needed_mib: 76_295, limit_mib: 1024 }), "{too_large}");
-    assert!(matches!(error(&[i64::MAX, i64::MAX, i64::MAX]), Error::TooLarge { .. }));
+    assert!(
+        matches!(
+            too_large,
+            Error::TooLarge {
+                needed_mib: 76_295,
+                limit_mib: 1024
+            }
+        ),
+        "{too_large}"
+    );
+    assert!(matches!(
+        error(&[i64::MAX, i64::MAX, i64::MAX]),
+        Error::TooLarge { .. }
+    ));
 }
 
 #[test]
 fn bad_inputs_are_typed_errors() {
     let mut model = seed_model(Shortcut::Off);
     let error = model.gradients(&[1.0, 2.0]).unwrap_err();
-    assert_eq!(error.to_string(), "the input has 2 values, but the first layer expects 3 (layer_sizes[0])");
-    assert!(matches!(model.gradients(&[1.0, f32::NAN, 0.0]), Err(Error::NonFiniteInput { index: 1, .. })));
-    assert!(matches!(model.gradients(&[f32::INFINITY, 0.0, 0.0]), Err(Error::NonFiniteInput { index: 0, .. })));
-    assert!(matches!(model.gradients(&[1e39, 0.0, 0.0]), Err(Error::NonFiniteInput { index: 0, .. })));
-    assert!(matches!(model.accumulated_gradients(&SEED_INPUT, 0), Err(Error::ZeroRuns)));
+    assert_eq!(
+        error.to_string(),
+        "the input has 2 values, but the first layer expects 3 (layer_sizes[0])"
+    );
+    assert!(matches!(
+        model.gradients(&[1.0, f32::NAN, 0.0]),
+        Err(Error::NonFiniteInput { index: 1, .. })
+    ));
+    assert!(matches!(
+        model.gradients(&[f32::INFINITY, 0.0, 0.0]),
+        Err(Error::NonFiniteInput { index: 0, .. })
+    ));
+    assert!(matches!(
+        model.gradients(&[1e39, 0.0, 0.0]),
+        Err(Error::NonFiniteInput { index: 0, .. })
+    ));
+    assert!(matches!(
+        model.accumulated_gradients(&SEED_INPUT, 0),
+        Err(Error::ZeroRuns)
+    ));
     // The model is still usable after refusing bad input.
     assert_eq!(model.gradients(&SEED_INPUT).unwrap().layers.len(), 5);
 }

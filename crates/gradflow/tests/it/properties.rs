@@ -17,7 +17,13 @@ fn shortcut() -> impl Strategy<Value = Shortcut> {
 
 /// Any float32 at all: normal, tiny, huge, zero, infinite or NaN.
 fn any_f32() -> impl Strategy<Value = f32> {
-    prop_oneof![any::<f32>(), Just(0.0), Just(f32::NAN), Just(f32::INFINITY), (-30i32..30).prop_map(|e| 10f32.powi(e))]
+    prop_oneof![
+        any::<f32>(),
+        Just(0.0),
+        Just(f32::NAN),
+        Just(f32::INFINITY),
+        (-30i32..30).prop_map(|e| 10f32.powi(e))
+    ]
 }
 
 proptest! {

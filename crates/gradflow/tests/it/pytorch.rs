@@ -26,8 +26,18 @@ fn run_python(args: &[&str], stdin: &str) -> String {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {:?} ({e}); run `make test` to set up .venv", python()));
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write to python");
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {:?} ({e}); run `make test` to set up .venv",
+                python()
+            )
+        });
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write to python");
     let output = child.wait_with_output().expect("python runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "python failed: {stderr}");
@@ -47,7 +57,14 @@ struct Spec {
 impl Spec {
     fn seed(shortcut: Shortcut, activation: Activation, runs: u32) -> Spec {
         let (layer_sizes, input) = (SEED_SIZES.to_vec(), SEED_INPUT.to_vec());
-        Spec { layer_sizes, shortcut, activation, seed: 123, input, runs }
+        Spec {
+            layer_sizes,
+            shortcut,
+            activation,
+            seed: 123,
+            input,
+            runs,
+        }
     }
 
     /// One line of JSON for the reference; floats as Python reads them back exactly.
@@ -59,7 +76,12 @@ impl Spec {
             self.shortcut == Shortcut::On,
             self.activation,
             self.seed,
-            join(self.input.iter().map(|&v| float_repr(f64::from(v))).collect()),
+            join(
+                self.input
+                    .iter()
+                    .map(|&v| float_repr(f64::from(v)))
+                    .collect()
+            ),
             self.runs,
         )
     }
@@ -72,7 +94,9 @@ impl Spec {
             .seed(self.seed)
             .build()
             .expect("valid spec");
-        let report = model.accumulated_gradients(&self.input, self.runs).expect("report");
+        let report = model
+            .accumulated_gradients(&self.input, self.runs)
+            .expect("report");
         format!("{model}\n{report}\n")
     }
 }
@@ -92,7 +116,13 @@ fn specs() -> Vec<Spec> {
         let width = rng.range(1, 64) as i64;
         // Mostly equal widths, so that shortcuts apply, with some layers of another width.
         let layer_sizes = (0..=depth)
-            .map(|_| if rng.range(0, 3) == 0 { rng.range(1, 64) as i64 } else { width })
+            .map(|_| {
+                if rng.range(0, 3) == 0 {
+                    rng.range(1, 64) as i64
+                } else {
+                    width
+                }
+            })
             .collect::<Vec<_>>();
         let scale = [0.5, 1.0, 4.0][rng.range(0, 2) as usize];
         let input = (0..layer_sizes[0]).map(|_| rng.unit() * scale).collect();
@@ -105,7 +135,10 @@ fn specs() -> Vec<Spec> {
             runs: if i % 5 == 0 { 3 } else { 1 },
         });
     }
-    specs.push(Spec { layer_sizes: vec![1, 1], ..Spec::seed(Shortcut::On, Activation::Tanh, 1) });
+    specs.push(Spec {
+        layer_sizes: vec![1, 1],
+        ..Spec::seed(Shortcut::On, Activation::Tanh, 1)
+    });
     specs.last_mut().expect("spec").input = vec![0.25];
     specs
 }
@@ -120,7 +153,12 @@ fn reports_and_module_printouts_equal_pytorch() {
     let blocks: Vec<&str> = pytorch.split_terminator("---\n").collect();
     assert_eq!(blocks.len(), specs.len(), "one block per spec from PyTorch");
     for (spec, pytorch) in specs.iter().zip(blocks) {
-        assert_eq!(spec.gradflow(), pytorch, "gradflow and PyTorch differ for {}", spec.json());
+        assert_eq!(
+            spec.gradflow(),
+            pytorch,
+            "gradflow and PyTorch differ for {}",
+            spec.json()
+        );
     }
 }
 
@@ -129,10 +167,27 @@ fn float_repr_equals_python_repr() {
     let mut rng = SplitMix(7);
     // Random bit patterns cover every exponent; widened float32s are what reports print.
     let values: Vec<f64> = (0..2000)
-        .map(|i| if i % 2 == 0 { f64::from_bits(rng.next()) } else { f64::from(f32::from_bits(rng.next() as u32)) })
-        .chain([0.0, -0.0, 1e16, 1e-5, 1e-4, 9.999999999999999e15, f64::INFINITY])
+        .map(|i| {
+            if i % 2 == 0 {
+                f64::from_bits(rng.next())
+            } else {
+                f64::from(f32::from_bits(rng.next() as u32))
+            }
+        })
+        .chain([
+            0.0,
+            -0.0,
+            1e16,
+            1e-5,
+            1e-4,
+            9.999999999999999e15,
+            f64::INFINITY,
+        ])
         .collect();
-    let stdin: String = values.iter().map(|v| format!("{}\n", v.to_bits())).collect();
+    let stdin: String = values
+        .iter()
+        .map(|v| format!("{}\n", v.to_bits()))
+        .collect();
     let script = "import struct, sys\nfor line in sys.stdin:\n    print(repr(struct.unpack('<d', struct.pack('<Q', int(line)))[0]))";
     let python = run_python(&["-c", script], &stdin);
     for (value, python) in values.iter().zip(python.lines()) {

@@ -48,8 +48,22 @@ pub fn report_of(values: &[f32], shortcut: Shortcut) -> GradientReport {
     let layers = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| LayerGradient { name: format!("layers.{i}.0.weight"), weight_mean: v, weight_max: v, bias_mean: v, bias_max: v })
+        .map(|(i, &v)| LayerGradient {
+            name: format!("layers.{i}.0.weight"),
+            weight_mean: v,
+            weight_max: v,
+            bias_mean: v,
+            bias_max: v,
+        })
         .collect();
     let layer_sizes = vec![1; values.len() + 1];
-    GradientReport { layers, layer_sizes, shortcut, activation: Activation::Relu, seed: 0, runs: 1, loss: 0.0 }
+    GradientReport {
+        layers,
+        layer_sizes,
+        shortcut,
+        activation: Activation::Relu,
+        seed: 0,
+        runs: 1,
+        loss: 0.0,
+    }
 }
