@@ -4,7 +4,7 @@ Prints a table and writes it, with the machine and the date, to docs/benchmarks.
   - notebooks, through a real Jupyter client: kernel start to the first chart, and the median of
     7 warm re-runs of the layer-sizes cell and the cells that show its chart after an edit;
     notebook 01 on the gradflow kernel against bench/seed_notebook.ipynb on Python;
-  - the same warm re-run with each evcxr lever (optimisation level, linker);
+  - the same warm re-run with each evcxr lever that keeps the pre-built dependencies (linker);
   - compute: one gradient report, gradflow against PyTorch, depth 8–512, width 3–1024, batch 1
     and 64, without and with shortcut;
   - charts: milliseconds and bytes of the SVG for 5, 64 and 512 layers;
@@ -78,8 +78,10 @@ def notebook_rows():
     py_first, py_warm = loop_timings(python, "python3", py_print, [py_sizes, py_print])
     rows = [("notebook", "Python notebook: kernel start to first output", f"{py_first:.2f} s", ""),
             ("notebook", "Python notebook: warm re-run after an edit (median of 7)", f"{py_warm:.3f} s", "")]
-    levers = [("gradflow notebook (evcxr defaults)", ())]
-    levers += [(f"gradflow notebook, evcxr {cmd}", (cmd,)) for cmd in (":opt 0", ":opt 1", ":linker system")]
+    # Only levers that keep the kernel's pre-built dependencies: another `:opt` level rebuilds
+    # them all (about 100 s), so docs/benchmarks.md records those by hand.
+    levers = [("gradflow notebook (scripts/evcxr settings)", ())]
+    levers += [(f"gradflow notebook, evcxr {cmd}", (cmd,)) for cmd in (":linker system",)]
     if subprocess.run(["sh", "-c", "command -v ld.lld"], capture_output=True).returncode == 0:
         levers.append(("gradflow notebook, evcxr :linker lld", (":linker lld",)))
     for name, prelude in levers:
