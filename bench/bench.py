@@ -29,7 +29,9 @@ import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "crates/gradflow/tests/reference"))
 import notebooks  # noqa: E402
+from pytorch_reference import ExampleDeepNeuralNetwork  # noqa: E402
 
 SEED_SIZES = "[3, 3, 3, 3, 3, 1]"
 EDITED_SIZES = "[3, 4, 4, 3, 3, 1]"
@@ -93,9 +95,6 @@ def notebook_rows():
 
 def pytorch_report_seconds(depth, width, batch, shortcut, repeats=5):
     """PyTorch doing what `DeepNetwork::batch_gradients` does: the same network and statistics."""
-    sys.path.insert(0, str(ROOT / "crates/gradflow/tests/reference"))
-    from pytorch_reference import ExampleDeepNeuralNetwork
-
     torch.manual_seed(123)
     model = ExampleDeepNeuralNetwork([width] * depth + [1], shortcut)
     x = torch.full((batch, width), 0.5)
