@@ -48,7 +48,7 @@ def loop_timings(sources, kernel, first_output, loop, prelude=()):
     nb = notebooks.new_notebook([("code", s) for s in [*prelude, *sources]])
     nb.metadata.kernelspec = {"name": kernel, "display_name": kernel, "language": "any"}
     offset = len(prelude)
-    client = notebooks.client(nb)
+    client = notebooks.client(nb, wait_for_late_output=False)
     client.kernel_name = kernel
     start = time.perf_counter()
     with client.setup_kernel():
