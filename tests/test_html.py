@@ -29,12 +29,19 @@ def browser():
     driver.quit()
 
 
+def export_offline(export, path, out_dir, committed):
+    """Exports the notebook, checks the file loads nothing from the network, and returns it
+    with the number of charts it should show."""
+    exported = export(path, out_dir)
+    html = exported.read_text(encoding="utf-8")
+    assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html), "it must not need the network"
+    charts = sum("image/svg+xml" in o.get("data", {}) for c in committed(path).cells for o in c.get("outputs", []))
+    return exported, charts
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
-    page = notebooks.export_html(path, tmp_path)
-    html = page.read_text(encoding="utf-8")
-    assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html), "the page must not need the network"
-    charts = sum("image/svg+xml" in o.get("data", {}) for c in committed(path).cells for o in c.get("outputs", []))
+    page, charts = export_offline(notebooks.export_html, path, tmp_path, committed)
 
     browser.get(page.as_uri())
     # nbconvert embeds each SVG output as an image; naturalWidth > 0 means the browser decoded it.
@@ -56,10 +63,7 @@ def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_slide_deck_works_offline(browser, committed, path, tmp_path):
-    deck = notebooks.export_slides(path, tmp_path)
-    html = deck.read_text(encoding="utf-8")
-    assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html), "the deck must not need the network"
-    charts = sum("image/svg+xml" in o.get("data", {}) for c in committed(path).cells for o in c.get("outputs", []))
+    deck, charts = export_offline(notebooks.export_slides, path, tmp_path, committed)
 
     browser.get(deck.as_uri())
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.querySelector('.reveal.ready') !== null"))

@@ -73,20 +73,8 @@ pub enum Command {
     },
     /// Train both variants on a small regression task and chart the loss.
     Train {
-        /// Input width, then each layer's width, comma-separated.
-        #[arg(
-            long,
-            value_name = "SIZES",
-            default_value = "3,3,3,3,3,1",
-            allow_hyphen_values = true
-        )]
-        layer_sizes: List<i64>,
-        /// relu, gelu, tanh or sigmoid.
-        #[arg(long, default_value = "relu")]
-        activation: Activation,
-        /// Seeds the weights and the data.
-        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
-        seed: i64,
+        #[command(flatten)]
+        network: NetworkArgs,
         /// Steps of gradient descent.
         #[arg(long, default_value_t = 300)]
         steps: usize,
@@ -102,9 +90,9 @@ pub enum Command {
     },
 }
 
-/// What both subcommands share: the network, its input and where the chart goes.
+/// The network: its sizes, activation and seed.
 #[derive(Debug, Args)]
-pub struct Experiment {
+pub struct NetworkArgs {
     /// Input width, then each layer's width, comma-separated.
     #[arg(
         long,
@@ -116,9 +104,16 @@ pub struct Experiment {
     /// relu, gelu (the book's tanh approximation), tanh or sigmoid.
     #[arg(long, default_value = "relu")]
     activation: Activation,
-    /// The torch.manual_seed the weights are drawn after.
+    /// The torch.manual_seed the weights (and training data) are drawn after.
     #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
     seed: i64,
+}
+
+/// What `grads` and `compare` share: the network, its input and where the chart goes.
+#[derive(Debug, Args)]
+pub struct Experiment {
+    #[command(flatten)]
+    network: NetworkArgs,
     /// One input row, comma-separated [default: evenly spaced from 1 to -1].
     #[arg(long, value_name = "VALUES", allow_hyphen_values = true)]
     input: Option<List<f32>>,
@@ -132,11 +127,16 @@ pub struct Experiment {
 
 impl Experiment {
     fn report(&self, shortcut: Shortcut) -> Result<GradientReport> {
-        let sizes = &self.layer_sizes.0;
+        let NetworkArgs {
+            layer_sizes,
+            activation,
+            seed,
+        } = &self.network;
+        let sizes = &layer_sizes.0;
         let mut model = DeepNetwork::builder(sizes)
             .shortcut(shortcut)
-            .activation(self.activation)
-            .seed(self.seed)
+            .activation(*activation)
+            .seed(*seed)
             .build()?;
         let input = match &self.input {
             Some(input) => input.0.clone(),
@@ -214,9 +214,12 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             }
         }
         Command::Train {
-            layer_sizes,
-            activation,
-            seed,
+            network:
+                NetworkArgs {
+                    layer_sizes,
+                    activation,
+                    seed,
+                },
             steps,
             learning_rate,
             svg,
