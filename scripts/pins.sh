@@ -4,6 +4,8 @@
 # tch 0.26 binds libtorch 2.13.0; requirements.txt pins torch==2.13.0 to match.
 TORCH_VERSION=2.13.0
 EVCXR_VERSION=0.22.0
+# The CPython versions that torch 2.13.0 and the other pins have wheels for, and that are tested.
+PYTHON_VERSIONS="3.10 3.11 3.12 3.13"
 KERNEL_NAME=gradflow-rust
 # The slide decks' scripts, from the npm registry; nbconvert's reveal.js template is made for 4.0.
 SLIDES_NPM="reveal.js@4.0.2 requirejs@2.3.8 jquery@3.7.1"

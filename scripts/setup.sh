@@ -13,6 +13,25 @@ venv=$root/.venv
 step() { printf '==> %s\n' "$*"; worked=1; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
+# Exits with one line naming the versions that work, unless python3 is one of them.
+check_python() {
+  local found
+  found=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) ||
+    fail "gradflow needs CPython ${PYTHON_VERSIONS// /, } as python3, and there is no python3; install one and run make again"
+  case " $PYTHON_VERSIONS " in
+    *" $found "*) ;;
+    *) fail "gradflow needs CPython ${PYTHON_VERSIONS// /, } as python3 (torch $TORCH_VERSION has wheels for these), found $found; install one, or choose one (with pyenv: PYENV_VERSION=3.12.1 make ...), and run make again" ;;
+  esac
+}
+
+# .venv/libtorch: a link to the venv's torch folder, which .cargo/config.toml and
+# scripts/kernel name, so that nothing else needs to know the venv's Python version.
+link_libtorch() {
+  local torch
+  torch=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"] + "/torch")')
+  [ "$(readlink "$venv/libtorch" 2>/dev/null)" = "$torch" ] || ln -sfn "$torch" "$venv/libtorch"
+}
+
 torch_is_pinned() {
   "$venv/bin/python" - "$TORCH_VERSION" 2>/dev/null <<'PY'
 import sys, torch
@@ -23,6 +42,7 @@ PY
 python_env() {
   local stamp=$venv/.gradflow-requirements
   if cmp -s requirements.txt "$stamp" && torch_is_pinned; then
+    link_libtorch
     return
   fi
   if [ -e "$venv" ] && ! "$venv/bin/python" -c '' 2>/dev/null; then
@@ -30,9 +50,8 @@ python_env() {
     rm -rf "$venv"
   fi
   if [ ! -x "$venv/bin/python" ]; then
-    python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
-      fail "gradflow needs Python 3.11 as python3 (found $(python3 --version 2>&1)); install it and run make again"
-    step "creating .venv"
+    check_python
+    step "creating .venv with $(python3 --version)"
     python3 -m venv "$venv"
   fi
   # `python -m pip`, not .venv/bin/pip, whose first line names the folder the venv was made in.
@@ -48,6 +67,7 @@ python_env() {
     "$venv/bin/python" -m pip install -q --force-reinstall --no-deps --no-index --find-links "$WHEELS" "torch==$TORCH_VERSION"
     torch_is_pinned || fail "torch $TORCH_VERSION does not import in .venv; delete .venv and run make again"
   fi
+  link_libtorch
   cp requirements.txt "$stamp"
 }
 

@@ -50,8 +50,14 @@ pub enum Error {
     #[error("cannot compare reports of different networks: {left} layers against {right} layers")]
     ReportMismatch { left: usize, right: usize },
 
+    #[error("cannot chart a sweep with no points; sweep at least one width and one depth")]
+    EmptySweep,
+
+    #[error("cannot chart a training of no steps; train for at least one step")]
+    EmptyTraining,
+
     #[error("drawing the chart failed: {0}")]
-    Chart(String),
+    Chart(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     #[error("writing {path} failed: {source}")]
     Io {

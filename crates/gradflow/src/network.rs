@@ -2,126 +2,41 @@
 //! shortcut (residual) connection wherever a layer's input and output shapes match.
 //!
 //! Its weights are drawn exactly as PyTorch draws them after `torch.manual_seed(seed)`,
-//! so the first weight below is the one PyTorch 2.13 prints for the seed's network.
+//! and its forward and backward passes create the same ops in the same order, so its
+//! gradients are PyTorch's to the last bit on the same machine.
 //!
 //! ```
 //! use gradflow::DeepNetwork;
 //!
 //! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123).build()?;
 //! assert_eq!(model.depth(), 5);
-//! assert_eq!(model.first_weight()?, -0.23542964_f32); // torch: model.layers[0][0].weight[0, 0]
+//! // torch: model.layers[0][0].weight[0, 0], drawn by the CPU-independent generator.
+//! let first_weight = model.parameters()[0].double_value(&[0, 0]) as f32;
+//! assert_eq!(first_weight, -0.23542964);
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Reduction, Tensor};
 
-use crate::report::GradientReport;
+use crate::results::{GradientReport, LayerGradient};
+use crate::settings::{Activation, Shortcut};
 use crate::{Error, Result};
 
 /// Refuse networks whose weights and gradients would need more memory than this.
 pub const MEMORY_LIMIT_BYTES: u64 = 1 << 30;
 
-/// Whether each layer adds its input to its output (the seed's `use_shortcut`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Shortcut {
-    /// `use_shortcut=False`: every layer's output replaces its input.
-    #[default]
-    Off,
-    /// `use_shortcut=True`: `x = x + layer(x)` wherever the shapes match.
-    On,
-}
-
-impl Shortcut {
-    /// Both variants, in the order the seed runs them.
-    pub const BOTH: [Shortcut; 2] = [Shortcut::Off, Shortcut::On];
-
-    /// "without shortcut" or "with shortcut", as chart legends say it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Shortcut::Off => "without shortcut",
-            Shortcut::On => "with shortcut",
-        }
-    }
-}
-
-impl From<bool> for Shortcut {
-    fn from(use_shortcut: bool) -> Self {
-        if use_shortcut {
-            Shortcut::On
-        } else {
-            Shortcut::Off
-        }
-    }
-}
-
-/// The non-linearity after each Linear layer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Activation {
-    /// `nn.ReLU()`, the seed's choice.
-    #[default]
-    Relu,
-    /// The book's GELU, the tanh approximation written out op by op.
-    Gelu,
-    /// `nn.Tanh()`.
-    Tanh,
-    /// `nn.Sigmoid()`.
-    Sigmoid,
-}
-
-impl Activation {
-    /// Every activation, in a fixed order for sweeps and charts.
-    pub const ALL: [Activation; 4] = [
-        Activation::Relu,
-        Activation::Gelu,
-        Activation::Tanh,
-        Activation::Sigmoid,
-    ];
-
-    /// The module's name as PyTorch prints it.
-    pub fn module_name(self) -> &'static str {
-        match self {
-            Activation::Relu => "ReLU",
-            Activation::Gelu => "GELU",
-            Activation::Tanh => "Tanh",
-            Activation::Sigmoid => "Sigmoid",
-        }
-    }
-
-    fn apply(self, xs: &Tensor) -> Result<Tensor> {
-        Ok(match self {
-            Activation::Relu => xs.f_relu()?,
-            Activation::Gelu => gelu_tanh(xs)?,
-            Activation::Tanh => xs.f_tanh()?,
-            Activation::Sigmoid => xs.f_sigmoid()?,
-        })
-    }
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Activation::Relu => "relu",
-            Activation::Gelu => "gelu",
-            Activation::Tanh => "tanh",
-            Activation::Sigmoid => "sigmoid",
-        })
-    }
-}
-
-impl FromStr for Activation {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self> {
-        Activation::ALL
-            .into_iter()
-            .find(|a| a.to_string().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| Error::UnknownActivation(name.to_owned()))
-    }
+/// `activation(xs)`, with the ops PyTorch's modules use.
+fn activate(activation: Activation, xs: &Tensor) -> Result<Tensor> {
+    Ok(match activation {
+        Activation::Relu => xs.f_relu()?,
+        Activation::Gelu => gelu_tanh(xs)?,
+        Activation::Tanh => xs.f_tanh()?,
+        Activation::Sigmoid => xs.f_sigmoid()?,
+    })
 }
 
 /// The book's GELU, `0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))`, evaluated op by op in
@@ -153,7 +68,11 @@ pub fn check_layer_sizes(layer_sizes: &[i64]) -> Result<()> {
         .windows(2)
         .map(|w| (w[0] as u128 + 1).saturating_mul(w[1] as u128))
         .fold(0u128, u128::saturating_add);
-    let needed = parameters.saturating_mul(4 * 2);
+    fits_in_memory(parameters.saturating_mul(4 * 2))
+}
+
+/// Refuses to allocate more than [`MEMORY_LIMIT_BYTES`].
+fn fits_in_memory(needed: u128) -> Result<()> {
     if needed > MEMORY_LIMIT_BYTES as u128 {
         let mib = |bytes: u128| u64::try_from(bytes >> 20).unwrap_or(u64::MAX);
         return Err(Error::TooLarge {
@@ -174,6 +93,21 @@ pub fn default_input(width: usize) -> Vec<f32> {
             .map(|i| (1.0 - 2.0 * i as f64 / (width - 1) as f64) as f32)
             .collect(),
     }
+}
+
+/// `rows` inputs of `width` values from U(-1, 1), drawn as
+/// `torch.manual_seed(seed); torch.empty(rows, width).uniform_(-1, 1)` draws them, row after row.
+pub fn uniform_inputs(rows: usize, width: usize, seed: i64) -> Result<Vec<f32>> {
+    fits_in_memory(
+        (rows as u128)
+            .saturating_mul(width as u128)
+            .saturating_mul(4),
+    )?;
+    let inputs = with_seed(seed, || {
+        let shape = [rows as i64, width as i64];
+        Ok(Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
+    })?;
+    Ok(Vec::<f32>::try_from(inputs.f_flatten(0, -1)?)?)
 }
 
 /// Settings for a [`DeepNetwork`]; start from [`DeepNetwork::builder`].
@@ -217,7 +151,7 @@ impl NetworkBuilder {
                 .collect::<Result<Vec<_>>>()
         })?;
         Ok(DeepNetwork {
-            vs,
+            _vs: vs,
             layers,
             settings: self.clone(),
         })
@@ -229,7 +163,7 @@ impl NetworkBuilder {
 static GENERATOR: Mutex<()> = Mutex::new(());
 
 /// Runs `draw` right after `torch.manual_seed(seed)`, with the generator to itself.
-pub(crate) fn with_seed<T>(seed: i64, draw: impl FnOnce() -> Result<T>) -> Result<T> {
+fn with_seed<T>(seed: i64, draw: impl FnOnce() -> Result<T>) -> Result<T> {
     // A panic elsewhere cannot leave the unit value inconsistent, so a poisoned lock is fine.
     let _guard = GENERATOR
         .lock()
@@ -260,7 +194,8 @@ fn uniform(bound: f64) -> Init {
 /// The seed's `ExampleDeepNeuralNetwork`, for any depth. It owns its parameters, so a
 /// notebook variable can keep it from one cell to the next.
 pub struct DeepNetwork {
-    vs: nn::VarStore,
+    /// Where the parameters were made; `layers` holds them in PyTorch's order.
+    _vs: nn::VarStore,
     layers: Vec<nn::Linear>,
     settings: NetworkBuilder,
 }
@@ -310,9 +245,14 @@ impl DeepNetwork {
         default_input(self.settings.layer_sizes[0] as usize)
     }
 
-    /// `layers[0][0].weight[0, 0]`, handy for checking the initialisation against PyTorch.
-    pub fn first_weight(&self) -> Result<f32> {
-        Ok(self.layers[0].ws.f_double_value(&[0, 0])? as f32)
+    /// PyTorch's `model.parameters()`: each layer's weight, then its bias, input side first.
+    /// They share storage with the network, so an optimiser can update them in place.
+    pub fn parameters(&self) -> Vec<Tensor> {
+        self.layers
+            .iter()
+            .flat_map(|layer| std::iter::once(&layer.ws).chain(&layer.bs))
+            .map(Tensor::shallow_clone)
+            .collect()
     }
 
     /// The seed's `forward`: each layer's output replaces `x`, or is added to it when the
@@ -320,9 +260,8 @@ impl DeepNetwork {
     pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         let mut x = xs.shallow_clone();
         for layer in &self.layers {
-            let layer_output = self
-                .activation()
-                .apply(&x.f_linear(&layer.ws, layer.bs.as_ref())?)?;
+            let linear = x.f_linear(&layer.ws, layer.bs.as_ref())?;
+            let layer_output = activate(self.activation(), &linear)?;
             x = if self.shortcut() == Shortcut::On && x.size() == layer_output.size() {
                 x.f_add(&layer_output)?
             } else {
@@ -352,41 +291,7 @@ impl DeepNetwork {
             return Err(Error::ZeroRuns);
         }
         let xs = self.input_tensor(input, 1)?;
-        self.report_for(&xs, runs)
-    }
-
-    /// Zeroes the gradients, then sums those of `runs` passes on `xs`, a batch of rows.
-    pub(crate) fn report_for(&mut self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
-        self.zero_grad()?;
-        let mut loss = 0.0;
-        for _ in 0..runs {
-            loss = self.backward(xs)?;
-        }
-        GradientReport::collect(self, runs, loss)
-    }
-
-    /// One step of plain gradient descent towards `targets`; returns the step's gradients.
-    pub(crate) fn train_step(
-        &mut self,
-        inputs: &Tensor,
-        targets: &Tensor,
-        learning_rate: f64,
-    ) -> Result<GradientReport> {
-        self.zero_grad()?;
-        let loss = self.forward(inputs)?.f_mse_loss(targets, Reduction::Mean)?;
-        loss.f_backward()?;
-        let report = GradientReport::collect(self, 1, loss.f_double_value(&[])?)?;
-        let _no_grad = tch::no_grad_guard();
-        for mut var in self.vs.trainable_variables() {
-            let step = var.f_grad()?.f_mul_scalar(learning_rate)?;
-            let _ = var.f_sub_(&step)?;
-        }
-        Ok(report)
-    }
-
-    /// The weight and bias of every layer, in order.
-    pub(crate) fn linears(&self) -> &[nn::Linear] {
-        &self.layers
+        self.passes(&xs, runs)
     }
 
     /// Like [`gradients`](Self::gradients), for a batch of `rows` inputs given row after row
@@ -397,7 +302,76 @@ impl DeepNetwork {
         rows: usize,
     ) -> Result<GradientReport> {
         let xs = self.input_tensor(inputs, rows)?;
-        self.report_for(&xs, 1)
+        self.passes(&xs, 1)
+    }
+
+    /// PyTorch's `model.zero_grad()`: clears the gradients the parameters hold.
+    pub fn zero_grad(&mut self) -> Result<()> {
+        for var in self.parameters() {
+            let mut grad = var.f_grad()?;
+            if grad.defined() {
+                let _ = grad.f_detach_()?.f_zero_()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The report of the gradients the parameters hold now, after a backward pass of your
+    /// own (as a training step makes): `loss` is that pass's loss, `runs` how many passes
+    /// were summed. A parameter without a gradient counts as zero.
+    pub fn gradient_report(&self, loss: f64, runs: u32) -> Result<GradientReport> {
+        let layers = self
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, linear)| {
+                let (weight_mean, weight_max) = mean_and_max_abs(&linear.ws.f_grad()?)?;
+                let (bias_mean, bias_max) = match &linear.bs {
+                    Some(bias) => mean_and_max_abs(&bias.f_grad()?)?,
+                    None => (0.0, 0.0),
+                };
+                Ok(LayerGradient {
+                    name: format!("layers.{i}.0.weight"),
+                    weight_mean,
+                    weight_max,
+                    bias_mean,
+                    bias_max,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(GradientReport {
+            layers,
+            layer_sizes: self.layer_sizes().to_vec(),
+            shortcut: self.shortcut(),
+            activation: self.activation(),
+            seed: self.seed(),
+            runs,
+            loss,
+        })
+    }
+
+    /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+    }
+
+    /// Zeroes the gradients, then sums those of `runs` passes on `xs`, a batch of rows.
+    fn passes(&mut self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
+        self.zero_grad()?;
+        let mut loss = 0.0;
+        for _ in 0..runs {
+            loss = self.backward(xs)?;
+        }
+        self.gradient_report(loss, runs)
+    }
+
+    /// One forward pass, MSE against a zero target and a backward pass; returns the loss.
+    fn backward(&self, xs: &Tensor) -> Result<f64> {
+        let output = self.forward(xs)?;
+        let target = output.f_zeros_like()?;
+        let loss = output.f_mse_loss(&target, Reduction::Mean)?;
+        loss.f_backward()?;
+        Ok(loss.f_double_value(&[])?)
     }
 
     fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T], rows: usize) -> Result<Tensor> {
@@ -420,32 +394,18 @@ impl DeepNetwork {
         }
         Ok(Tensor::f_from_slice(&row)?.f_view([rows as i64, width as i64])?)
     }
-
-    /// One forward pass, MSE against a zero target and a backward pass; returns the loss.
-    fn backward(&self, xs: &Tensor) -> Result<f64> {
-        let output = self.forward(xs)?;
-        let target = output.f_zeros_like()?;
-        let loss = output.f_mse_loss(&target, Reduction::Mean)?;
-        loss.f_backward()?;
-        Ok(loss.f_double_value(&[])?)
-    }
-
-    /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
-
-    fn zero_grad(&mut self) -> Result<()> {
-        for var in self.vs.trainable_variables() {
-            let mut grad = var.f_grad()?;
-            if grad.defined() {
-                let _ = grad.f_detach_()?.f_zero_()?;
-            }
-        }
-        Ok(())
-    }
 }
 
+/// `grad.abs().mean()` and `grad.abs().max()` as float32; an undefined gradient counts as zero.
+fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
+    if !grad.defined() {
+        return Ok((0.0, 0.0));
+    }
+    let abs = grad.f_abs()?;
+    let mean = abs.f_mean(Kind::Float)?.f_double_value(&[])?;
+    let max = abs.f_max()?.f_double_value(&[])?;
+    Ok((mean as f32, max as f32))
+}
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

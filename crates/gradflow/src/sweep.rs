@@ -5,10 +5,10 @@
 //! (seeds `seed`, `seed + 1`, …), each seeing a batch of [`BATCH`] inputs from U(-1, 1).
 //!
 //! ```
-//! use gradflow::sweep::depth_sweep;
-//! use gradflow::{Activation, Shortcut};
+//! use gradflow::sweep::SweepConfig;
+//! use gradflow::Shortcut;
 //!
-//! let sweep = depth_sweep(&[3], &[2, 8], Activation::Relu, 123)?;
+//! let sweep = SweepConfig { widths: vec![3], depths: vec![2, 8], ..SweepConfig::default() }.run()?;
 //! assert_eq!(sweep.points.len(), 2 * 2 * 1); // depths × variants × widths
 //! let deep_with = sweep.first_layer(3, 8, Shortcut::On).unwrap();
 //! let deep_without = sweep.first_layer(3, 8, Shortcut::Off).unwrap();
@@ -16,14 +16,13 @@
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
-use tch::{Device, Kind, Tensor};
-
-use crate::network::{with_seed, Activation, DeepNetwork, Shortcut};
-use crate::report::GradientReport;
-use crate::Result;
+use crate::network::{uniform_inputs, DeepNetwork};
+use crate::results::{GradientReport, Sweep, SweepPoint};
+use crate::settings::{Activation, Shortcut};
+use crate::{Error, Result};
 
 /// How many inputs each network of a sweep sees at once.
-pub const BATCH: i64 = 64;
+pub const BATCH: usize = 64;
 
 /// How many networks, from consecutive seeds, each point averages.
 pub const NETWORKS: i64 = 8;
@@ -34,51 +33,70 @@ pub const DEPTHS: [usize; 7] = [2, 4, 8, 16, 24, 32, 64];
 /// The widths they use: the seed's 3 and a wider 32.
 pub const WIDTHS: [i64; 2] = [3, 32];
 
-/// One network of the sweep and its first layer's mean |weight gradient|.
+/// Which square networks to sweep: every width with every depth, without and with shortcuts.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SweepPoint {
-    pub width: i64,
-    pub depth: usize,
-    pub shortcut: Shortcut,
-    pub first_layer: f32,
-}
-
-/// The first-layer gradient of square networks (every layer `width` wide, then one output),
-/// for each width, depth and variant.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sweep {
+pub struct SweepConfig {
+    /// The widths of the networks (every layer but the one-neuron output).
+    pub widths: Vec<i64>,
+    /// The depths (numbers of layers).
+    pub depths: Vec<usize>,
     pub activation: Activation,
+    /// The first of the [`NETWORKS`] consecutive seeds; each also draws its network's inputs.
     pub seed: i64,
-    pub points: Vec<SweepPoint>,
 }
 
-impl Sweep {
-    /// The first layer's mean |gradient| of one network of the sweep.
-    pub fn first_layer(&self, width: i64, depth: usize, shortcut: Shortcut) -> Option<f32> {
-        self.points
-            .iter()
-            .find(|p| (p.width, p.depth, p.shortcut) == (width, depth, shortcut))
-            .map(|p| p.first_layer)
+impl Default for SweepConfig {
+    /// [`WIDTHS`] × [`DEPTHS`] with ReLU and seed 123, as the notebook sweeps.
+    fn default() -> Self {
+        SweepConfig {
+            widths: WIDTHS.to_vec(),
+            depths: DEPTHS.to_vec(),
+            activation: Activation::Relu,
+            seed: 123,
+        }
     }
+}
 
-    /// The points of one width and variant, shallowest first.
-    pub fn series(&self, width: i64, shortcut: Shortcut) -> Vec<(usize, f32)> {
-        self.points
-            .iter()
-            .filter(|p| p.width == width && p.shortcut == shortcut)
-            .map(|p| (p.depth, p.first_layer))
-            .collect()
-    }
-
-    /// The widths in the sweep, in the order given.
-    pub fn widths(&self) -> Vec<i64> {
-        let mut widths: Vec<i64> = Vec::new();
-        for p in &self.points {
-            if !widths.contains(&p.width) {
-                widths.push(p.width);
+impl SweepConfig {
+    /// Builds and runs the networks of every width, depth and variant.
+    pub fn run(&self) -> Result<Sweep> {
+        for (what, empty) in [
+            ("widths", self.widths.is_empty()),
+            ("depths", self.depths.is_empty()),
+        ] {
+            if empty {
+                return Err(Error::Invalid {
+                    what,
+                    value: "an empty list".to_owned(),
+                    expected: "at least one number",
+                });
             }
         }
-        widths
+        let mut points = Vec::new();
+        for &width in &self.widths {
+            for &depth in &self.depths {
+                for shortcut in Shortcut::BOTH {
+                    let sizes = square_sizes(width, depth);
+                    let mut sum = 0.0;
+                    for offset in 0..NETWORKS {
+                        let seed = self.seed.wrapping_add(offset);
+                        sum += first_layer_gradient(&sizes, shortcut, self.activation, seed)?;
+                    }
+                    let first_layer = (sum / NETWORKS as f64) as f32;
+                    points.push(SweepPoint {
+                        width,
+                        depth,
+                        shortcut,
+                        first_layer,
+                    });
+                }
+            }
+        }
+        Ok(Sweep {
+            activation: self.activation,
+            seed: self.seed,
+            points,
+        })
     }
 }
 
@@ -87,44 +105,6 @@ pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
     let mut sizes = vec![width; depth.max(1)];
     sizes.push(1);
     sizes
-}
-
-/// Builds and runs one network per width, depth and variant, all from the same seed.
-pub fn depth_sweep(
-    widths: &[i64],
-    depths: &[usize],
-    activation: Activation,
-    seed: i64,
-) -> Result<Sweep> {
-    let mut points = Vec::new();
-    for &width in widths {
-        for &depth in depths {
-            for shortcut in Shortcut::BOTH {
-                let sizes = square_sizes(width, depth);
-                let mut sum = 0.0;
-                for offset in 0..NETWORKS {
-                    sum += first_layer_gradient(
-                        &sizes,
-                        shortcut,
-                        activation,
-                        seed.wrapping_add(offset),
-                    )?;
-                }
-                let first_layer = (sum / NETWORKS as f64) as f32;
-                points.push(SweepPoint {
-                    width,
-                    depth,
-                    shortcut,
-                    first_layer,
-                });
-            }
-        }
-    }
-    Ok(Sweep {
-        activation,
-        seed,
-        points,
-    })
 }
 
 /// The first layer's mean |weight gradient| of one network on one batch, both from `seed`.
@@ -139,15 +119,9 @@ fn first_layer_gradient(
         .activation(activation)
         .seed(seed)
         .build()?;
-    let inputs = with_seed(seed, || {
-        Ok(
-            Tensor::f_empty([BATCH, sizes[0]], (Kind::Float, Device::Cpu))?
-                .f_uniform_(-1.0, 1.0)?,
-        )
-    })?;
-    Ok(f64::from(
-        model.report_for(&inputs, 1)?.layers[0].weight_mean,
-    ))
+    let inputs = uniform_inputs(BATCH, sizes[0] as usize, seed)?;
+    let report = model.batch_gradients(&inputs, BATCH)?;
+    Ok(f64::from(report.layers[0].weight_mean))
 }
 
 /// For each activation, the reports of the network without and with shortcuts, on the

@@ -15,9 +15,11 @@
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
-use tch::{Kind, Tensor};
+use tch::{Kind, Reduction, Tensor};
 
-use crate::network::{check_layer_sizes, with_seed, Activation, DeepNetwork, Shortcut};
+use crate::network::{check_layer_sizes, uniform_inputs, DeepNetwork};
+use crate::results::{GradientReport, Training};
+use crate::settings::{Activation, Shortcut};
 use crate::{Error, Result};
 
 /// What to train and for how long.
@@ -57,16 +59,6 @@ impl Default for TrainConfig {
     }
 }
 
-/// One variant's training: the loss and each layer's mean |weight gradient| at every step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Training {
-    pub shortcut: Shortcut,
-    /// The loss before each step's update.
-    pub losses: Vec<f32>,
-    /// `gradients[step][layer]`: the mean |weight gradient| the step followed.
-    pub gradients: Vec<Vec<f32>>,
-}
-
 /// The task's inputs and targets, drawn from `seed`.
 pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
     check_layer_sizes(&config.layer_sizes)?;
@@ -91,12 +83,12 @@ pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
         config.layer_sizes[config.layer_sizes.len() - 1],
     );
     // The data gets a seed of its own, so that it does not depend on the network's size.
-    let inputs = with_seed(config.seed.wrapping_add(1), || {
-        Ok(
-            Tensor::f_empty([config.samples, width], (Kind::Float, tch::Device::Cpu))?
-                .f_uniform_(-1.0, 1.0)?,
-        )
-    })?;
+    let inputs = uniform_inputs(
+        config.samples as usize,
+        width as usize,
+        config.seed.wrapping_add(1),
+    )?;
+    let inputs = Tensor::f_from_slice(&inputs)?.f_view([config.samples, width])?;
     let targets = inputs
         .f_square()?
         .f_mean_dim(1, true, Kind::Float)?
@@ -119,7 +111,7 @@ pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
         gradients: Vec::new(),
     };
     for _ in 0..config.steps {
-        let report = model.train_step(&inputs, &targets, config.learning_rate)?;
+        let report = step(&mut model, &inputs, &targets, config.learning_rate)?;
         training.losses.push(report.loss as f32);
         training.gradients.push(report.weight_means());
     }
@@ -129,4 +121,27 @@ pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
 /// Trains the network without and then with shortcut connections, from the same seed.
 pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
     Ok([train(config, Shortcut::Off)?, train(config, Shortcut::On)?])
+}
+
+/// One step of plain gradient descent on all samples (`optimizer.zero_grad()`, the MSE
+/// loss, `loss.backward()`, `optimizer.step()` with `torch.optim.SGD`); returns the
+/// gradients the step followed.
+fn step(
+    model: &mut DeepNetwork,
+    inputs: &Tensor,
+    targets: &Tensor,
+    learning_rate: f64,
+) -> Result<GradientReport> {
+    model.zero_grad()?;
+    let loss = model
+        .forward(inputs)?
+        .f_mse_loss(targets, Reduction::Mean)?;
+    loss.f_backward()?;
+    let report = model.gradient_report(loss.f_double_value(&[])?, 1)?;
+    let _no_grad = tch::no_grad_guard();
+    for mut parameter in model.parameters() {
+        let update = parameter.f_grad()?.f_mul_scalar(learning_rate)?;
+        let _ = parameter.f_sub_(&update)?;
+    }
+    Ok(report)
 }

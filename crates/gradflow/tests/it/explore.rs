@@ -1,7 +1,7 @@
 //! Depth sweeps, activations side by side and training: deterministic, and their charts.
 
 use gradflow::chart;
-use gradflow::sweep::{activation_pairs, depth_sweep, square_sizes};
+use gradflow::sweep::{activation_pairs, square_sizes, SweepConfig};
 use gradflow::train::{regression_task, train, train_both, TrainConfig};
 use gradflow::{Activation, DeepNetwork, Error, Shortcut};
 
@@ -15,12 +15,16 @@ fn sweep_networks_are_square_with_one_output() {
 
 #[test]
 fn the_sweep_is_deterministic_and_shows_vanishing_gradients() {
-    let depths = [2, 8, 32];
-    let sweep = depth_sweep(&[3, 32], &depths, Activation::Relu, 123).unwrap();
+    let config = SweepConfig {
+        depths: vec![2, 8, 32],
+        ..SweepConfig::default()
+    };
     assert_eq!(
-        sweep,
-        depth_sweep(&[3, 32], &depths, Activation::Relu, 123).unwrap()
+        (config.widths.as_slice(), config.activation),
+        (&[3, 32][..], Activation::Relu)
     );
+    let sweep = config.run().unwrap();
+    assert_eq!(sweep, config.run().unwrap());
     assert_eq!(sweep.points.len(), 2 * 3 * 2);
     for width in [3, 32] {
         let without = sweep.series(width, Shortcut::Off);
@@ -129,4 +133,36 @@ fn activations_side_by_side() {
         chart::activation_grid(&[]),
         Err(Error::EmptyReport)
     ));
+}
+
+#[test]
+fn empty_sweeps_and_trainings_say_what_is_missing() {
+    let no_depths = SweepConfig {
+        depths: vec![],
+        ..SweepConfig::default()
+    };
+    assert_eq!(
+        no_depths.run().unwrap_err().to_string(),
+        "depths is an empty list; it must be at least one number"
+    );
+    let empty = gradflow::Sweep {
+        activation: Activation::Relu,
+        seed: 0,
+        points: vec![],
+    };
+    assert!(matches!(chart::sweep_chart(&empty), Err(Error::EmptySweep)));
+    let untrained = TrainConfig {
+        steps: 0,
+        ..TrainConfig::default()
+    };
+    let runs = train_both(&untrained).unwrap();
+    assert!(matches!(
+        chart::loss_chart(&runs),
+        Err(Error::EmptyTraining)
+    ));
+    let error = chart::gradient_heatmap(&runs).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cannot chart a training of no steps; train for at least one step"
+    );
 }

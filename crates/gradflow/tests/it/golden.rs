@@ -4,9 +4,12 @@
 
 use gradflow::{Activation, DeepNetwork, Shortcut};
 
-use super::support::{SEED_INPUT, SEED_SIZES};
+use super::support::{
+    assert_close_to, close_to, SEED_INPUT, SEED_SIZES, SEED_WITHOUT_SHORTCUT_TWICE,
+    SEED_WITH_SHORTCUT,
+};
 
-fn weight_means(shortcut: Shortcut, activation: Activation, runs: u32) -> Vec<f32> {
+fn weight_means(shortcut: Shortcut, activation: Activation, runs: u32) -> Vec<f64> {
     let mut model = DeepNetwork::builder(&SEED_SIZES)
         .shortcut(shortcut)
         .activation(activation)
@@ -17,43 +20,24 @@ fn weight_means(shortcut: Shortcut, activation: Activation, runs: u32) -> Vec<f3
         .accumulated_gradients(&SEED_INPUT, runs)
         .expect("report")
         .weight_means()
-}
-
-fn assert_close(actual: &[f32], published: &[f64]) {
-    assert_eq!(actual.len(), published.len());
-    for (layer, (&a, &p)) in actual.iter().zip(published).enumerate() {
-        let relative = (f64::from(a) - p).abs() / p.abs();
-        assert!(
-            relative < 1e-6,
-            "layer {layer}: {a} against published {p} ({relative:e} relative)"
-        );
-    }
+        .into_iter()
+        .map(f64::from)
+        .collect()
 }
 
 #[test]
 fn seed_with_shortcut() {
-    let published = [
-        0.5557742714881897,
-        0.09135337918996811,
-        0.7913904190063477,
-        0.21711303293704987,
-        3.140749216079712,
-    ];
-    assert_close(&weight_means(Shortcut::On, Activation::Relu, 1), &published);
+    assert_close_to(
+        &weight_means(Shortcut::On, Activation::Relu, 1),
+        &SEED_WITH_SHORTCUT,
+    );
 }
 
 #[test]
 fn seed_without_shortcut_after_its_cell_ran_twice() {
-    let published = [
-        0.0013751330552622676,
-        0.0038167957682162523,
-        0.0076410952024161816,
-        0.007722062990069389,
-        0.04962990805506706,
-    ];
-    assert_close(
+    assert_close_to(
         &weight_means(Shortcut::Off, Activation::Relu, 2),
-        &published,
+        &SEED_WITHOUT_SHORTCUT_TWICE,
     );
 }
 
@@ -66,7 +50,7 @@ fn book_gelu_without_shortcut() {
         0.0013988736318424344,
         0.005049645435065031,
     ];
-    assert_close(
+    assert_close_to(
         &weight_means(Shortcut::Off, Activation::Gelu, 1),
         &published,
     );
@@ -81,5 +65,18 @@ fn book_gelu_with_shortcut() {
         0.2665732204914093,
         1.3258540630340576,
     ];
-    assert_close(&weight_means(Shortcut::On, Activation::Gelu, 1), &published);
+    assert_close_to(&weight_means(Shortcut::On, Activation::Gelu, 1), &published);
+}
+
+#[test]
+fn the_tolerance_catches_a_dropped_shortcut_or_a_forgotten_zero_grad() {
+    // What a regression would print instead of the seed's figures.
+    let dropped_shortcut = weight_means(Shortcut::Off, Activation::Relu, 1);
+    assert!(!close_to(&dropped_shortcut, &SEED_WITH_SHORTCUT));
+    let single_pass = weight_means(Shortcut::Off, Activation::Relu, 1);
+    assert!(!close_to(&single_pass, &SEED_WITHOUT_SHORTCUT_TWICE));
+    // A change in the eighth digit is caught; the CPU's last digits are not.
+    let nudged = |factor: f64| SEED_WITH_SHORTCUT.map(|v| v * factor);
+    assert!(!close_to(&nudged(1.0 + 2e-6), &SEED_WITH_SHORTCUT));
+    assert!(close_to(&nudged(1.0 + 2e-7), &SEED_WITH_SHORTCUT));
 }

@@ -1,8 +1,8 @@
 //! Property tests: random configurations, inputs, seeds, gradient values and command lines.
 
-use clap::Parser;
-use gradflow::cli::Cli;
-use gradflow::{Activation, DeepNetwork, Shortcut};
+use clap::{CommandFactory, Parser};
+use gradflow::cli::{Cli, Command, Experiment};
+use gradflow::{Activation, DeepNetwork, Error, Shortcut};
 
 use super::support::report_of;
 use proptest::prelude::*;
@@ -26,30 +26,55 @@ fn any_f32() -> impl Strategy<Value = f32> {
     ]
 }
 
+/// Size lists, valid or not, each with an input as wide as its first size (none if that is
+/// not a positive width).
+fn sizes_and_input() -> impl Strategy<Value = (Vec<i64>, Vec<f32>)> {
+    prop::collection::vec(-2i64..12, 0..12).prop_flat_map(|sizes| {
+        let width = sizes.first().map_or(0, |&w| w.max(0) as usize);
+        (Just(sizes), prop::collection::vec(-4.0f32..4.0, width))
+    })
+}
+
+/// What `grads` parses from a command line: the options and their values.
+fn experiment(cli: &Cli) -> &Experiment {
+    match &cli.command {
+        Command::Grads { experiment, .. } | Command::Compare { experiment } => experiment,
+        other => panic!("parsed {other:?}"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
-    /// Any size list, valid or not, gives a network or a typed error; a network gives one
-    /// report line per layer, and the same seed gives the same report.
+    /// Any size list gives a network or the typed error for what is wrong with it; a network
+    /// gives one report line per layer, and the same seed gives the same report.
     #[test]
-    fn any_configuration_gives_a_report_or_an_error(
-        sizes in prop::collection::vec(-2i64..12, 0..12),
+    fn any_configuration_gives_a_report_or_a_typed_error(
+        (sizes, input) in sizes_and_input(),
         shortcut in shortcut(),
         activation in activation(),
         seed in any::<i64>(),
-        input in prop::collection::vec(-4.0f32..4.0, 0..12),
     ) {
         let builder = DeepNetwork::builder(&sizes).shortcut(shortcut).activation(activation).seed(seed);
-        let Ok(mut model) = builder.build() else { return Ok(()) };
-        match model.gradients(&input) {
-            Ok(report) => {
-                prop_assert_eq!(report.layers.len(), sizes.len() - 1);
-                prop_assert_eq!(report.lines().len(), sizes.len() - 1);
-                let again = builder.build().unwrap().gradients(&input).unwrap();
-                prop_assert_eq!(report, again);
+        let mut model = match builder.build() {
+            Ok(model) => model,
+            Err(Error::TooFewSizes { got }) => return Ok(prop_assert_eq!(got, sizes.len())),
+            Err(Error::NonPositiveSize { index, size }) => {
+                prop_assert!(sizes.iter().take(index).all(|&s| s >= 1));
+                return Ok(prop_assert!(size < 1 && sizes[index] == size));
             }
-            Err(error) => prop_assert!(input.len() != sizes[0] as usize, "{}", error),
-        }
+            Err(other) => return Err(TestCaseError::fail(format!("{other}"))),
+        };
+        let report = model.gradients(&input).unwrap();
+        prop_assert_eq!(report.layers.len(), sizes.len() - 1);
+        prop_assert_eq!(report.lines().len(), sizes.len() - 1);
+        prop_assert_eq!(&model.gradients(&input).unwrap(), &report, "idempotent");
+        let again = builder.build().unwrap().gradients(&input).unwrap();
+        prop_assert_eq!(report, again);
+        let mut wider = input.clone();
+        wider.push(0.0);
+        let refused = matches!(model.gradients(&wider), Err(Error::InputWidth { .. }));
+        prop_assert!(refused, "an input one value too wide is refused");
     }
 
     /// Charts stay well-formed SVG whatever the values: zeros, NaN, infinities, 30 decades.
@@ -61,18 +86,65 @@ proptest! {
         }
     }
 
-    /// The command line's parser answers anything with a result or an error, never a panic.
+    /// Every option written out as a user would type it parses back to the same values.
     #[test]
-    fn the_argument_parser_never_panics(args in prop::collection::vec(".{0,12}", 0..6), command in prop::sample::select(vec!["grads", "compare", "--layer-sizes", ""])) {
-        let _ = Cli::try_parse_from(std::iter::once("gradflow".to_owned()).chain(std::iter::once(command.to_owned())).chain(args));
+    fn command_lines_parse_to_what_they_say(
+        sizes in prop::collection::vec(any::<i64>(), 1..8),
+        input in prop::option::of(prop::collection::vec(any::<f32>().prop_filter("not NaN", |v| !v.is_nan()), 1..6)),
+        activation in activation(),
+        seed in any::<i64>(),
+        runs in any::<u32>(),
+        compare in any::<bool>(),
+    ) {
+        let join = |items: Vec<String>| items.join(",");
+        let mut args = vec![
+            "gradflow".to_owned(),
+            if compare { "compare" } else { "grads" }.to_owned(),
+            "--layer-sizes".to_owned(), join(sizes.iter().map(i64::to_string).collect()),
+            "--activation".to_owned(), activation.to_string(),
+            "--seed".to_owned(), seed.to_string(),
+            "--runs".to_owned(), runs.to_string(),
+        ];
+        if let Some(input) = &input {
+            args.extend(["--input".to_owned(), join(input.iter().map(f32::to_string).collect())]);
+        }
+        let cli = Cli::try_parse_from(&args).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let parsed = experiment(&cli);
+        prop_assert_eq!(&parsed.network.layer_sizes, &sizes);
+        prop_assert_eq!((parsed.network.activation, parsed.network.seed, parsed.runs), (activation, seed, runs));
+        prop_assert_eq!(&parsed.input, &input);
     }
 
-    /// Every option's value, however odd, parses or is refused.
+    /// Any value of an option is taken exactly when Rust's own parsing of that option's type
+    /// takes it, and then means the same number; otherwise clap refuses it with a message.
     #[test]
-    fn odd_option_values_parse_or_are_refused(
+    fn odd_option_values_parse_exactly_when_they_are_valid(
         option in prop::sample::select(vec!["--layer-sizes", "--input", "--seed", "--runs", "--activation"]),
-        value in "[-0-9a-z,. ]{0,16}",
+        value in "[-0-9a-z,. ]{1,16}",
     ) {
-        let _ = Cli::try_parse_from(["gradflow", "grads", option, &value]);
+        fn items<T: std::str::FromStr>(value: &str) -> Option<Vec<T>> {
+            value.split(',').map(|item| item.parse().ok()).collect()
+        }
+        let parsed = Cli::try_parse_from(["gradflow", "grads", option, &value]);
+        let experiment = parsed.as_ref().map(experiment);
+        match option {
+            "--layer-sizes" => prop_assert_eq!(experiment.ok().map(|e| e.network.layer_sizes.clone()), items::<i64>(&value)),
+            "--input" => {
+                // Compared bit for bit, so that "nan" equals itself.
+                let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+                prop_assert_eq!(experiment.ok().and_then(|e| e.input.clone()).map(bits), items::<f32>(&value).map(bits))
+            }
+            "--seed" => prop_assert_eq!(experiment.ok().map(|e| e.network.seed), value.parse::<i64>().ok()),
+            "--runs" => prop_assert_eq!(experiment.ok().map(|e| e.runs), value.parse::<u32>().ok()),
+            _ => prop_assert_eq!(experiment.ok().map(|e| e.network.activation), value.parse::<Activation>().ok()),
+        }
+        if let Err(error) = parsed {
+            prop_assert!(error.to_string().starts_with("error: "), "{}", error);
+        }
     }
+}
+
+#[test]
+fn the_command_line_definition_is_consistent() {
+    Cli::command().debug_assert();
 }

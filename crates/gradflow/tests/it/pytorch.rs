@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 use gradflow::repr::float_repr;
 use gradflow::{Activation, DeepNetwork, Shortcut};
 
-use super::support::{workspace, SplitMix, SEED_INPUT, SEED_SIZES};
+use super::support::{
+    close_to, printed_means, workspace, SplitMix, SEED_INPUT, SEED_SIZES, SEED_WITH_SHORTCUT,
+};
 
 /// The venv's python, or `$GRADFLOW_PYTHON` where a conda user has torch elsewhere.
 fn python() -> PathBuf {
@@ -143,21 +145,60 @@ fn specs() -> Vec<Spec> {
     specs
 }
 
+/// The reference's output for each line of JSON in `stdin`, one block per experiment.
+fn pytorch_blocks(stdin: &str) -> Vec<String> {
+    let script = workspace().join("crates/gradflow/tests/reference/pytorch_reference.py");
+    let pytorch = run_python(&[script.to_str().expect("utf-8 path")], stdin);
+    pytorch
+        .split_terminator("---\n")
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn reports_and_module_printouts_equal_pytorch() {
     let specs = specs();
     assert!(specs.len() >= 20);
     let stdin: String = specs.iter().map(|spec| spec.json() + "\n").collect();
-    let script = workspace().join("crates/gradflow/tests/reference/pytorch_reference.py");
-    let pytorch = run_python(&[script.to_str().expect("utf-8 path")], &stdin);
-    let blocks: Vec<&str> = pytorch.split_terminator("---\n").collect();
+    let blocks = pytorch_blocks(&stdin);
     assert_eq!(blocks.len(), specs.len(), "one block per spec from PyTorch");
-    for (spec, pytorch) in specs.iter().zip(blocks) {
+    for (spec, pytorch) in specs.iter().zip(&blocks) {
         assert_eq!(
             spec.gradflow(),
-            pytorch,
+            *pytorch,
             "gradflow and PyTorch differ for {}",
             spec.json()
+        );
+    }
+}
+
+#[test]
+fn a_dropped_shortcut_or_a_wrong_init_bound_is_caught() {
+    // The reference with a bug put in on purpose stands for gradflow with that bug.
+    let spec = Spec::seed(Shortcut::On, Activation::Relu, 1);
+    let with_mutation = |mutation: &str| {
+        let json = spec.json();
+        format!(
+            "{}, \"mutation\": \"{mutation}\"}}\n",
+            &json[..json.len() - 1]
+        )
+    };
+    let stdin = spec.json() + "\n" + &with_mutation("drop_shortcut") + &with_mutation("init_bound");
+    let blocks = pytorch_blocks(&stdin);
+    let [pytorch, dropped_shortcut, wrong_bound] = &blocks[..] else {
+        panic!("three blocks from PyTorch: {blocks:?}")
+    };
+    assert_eq!(&spec.gradflow(), pytorch);
+    for mutant in [dropped_shortcut, wrong_bound] {
+        assert_ne!(&spec.gradflow(), mutant, "the differential test catches it");
+        let lines: String = mutant
+            .lines()
+            .filter(|l| l.starts_with("layers."))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            !close_to(&printed_means(&lines), &SEED_WITH_SHORTCUT),
+            "the golden test catches it"
         );
     }
 }

@@ -43,6 +43,60 @@ impl SplitMix {
     }
 }
 
+/// Published figures are compared within this relative difference: their last digits depend
+/// on the CPU that printed them (libtorch takes other code paths on other CPUs).
+pub const RELATIVE: f64 = 1e-6;
+
+/// The seed's figures with shortcut connections, as its notebook printed them.
+pub const SEED_WITH_SHORTCUT: [f64; 5] = [
+    0.5557742714881897,
+    0.09135337918996811,
+    0.7913904190063477,
+    0.21711303293704987,
+    3.140749216079712,
+];
+
+/// The seed's figures without shortcut connections: its cell ran twice, so two passes summed.
+pub const SEED_WITHOUT_SHORTCUT_TWICE: [f64; 5] = [
+    0.0013751330552622676,
+    0.0038167957682162523,
+    0.0076410952024161816,
+    0.007722062990069389,
+    0.04962990805506706,
+];
+
+/// Whether every value is within [`RELATIVE`] of its published figure.
+pub fn close_to(actual: &[f64], published: &[f64]) -> bool {
+    actual.len() == published.len()
+        && actual
+            .iter()
+            .zip(published)
+            .all(|(a, p)| ((a - p) / p).abs() < RELATIVE)
+}
+
+/// Panics, naming each value and its figure, unless all are within [`RELATIVE`].
+pub fn assert_close_to(actual: &[f64], published: &[f64]) {
+    assert!(
+        close_to(actual, published),
+        "{actual:?} against published {published:?} (within {RELATIVE:e} relative)"
+    );
+}
+
+/// The numbers of printed `print_gradients` lines, checking their words on the way.
+pub fn printed_means(lines: &str) -> Vec<f64> {
+    lines
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let prefix = format!("layers.{i}.0.weight has gradient mean of ");
+            let number = line
+                .strip_prefix(&prefix)
+                .unwrap_or_else(|| panic!("{line:?}"));
+            number.parse().unwrap_or_else(|_| panic!("{line:?}"))
+        })
+        .collect()
+}
+
 /// A report with the given weight means, for values no network produces on demand.
 pub fn report_of(values: &[f32], shortcut: Shortcut) -> GradientReport {
     let layers = values
@@ -62,8 +116,7 @@ pub fn report_of(values: &[f32], shortcut: Shortcut) -> GradientReport {
         layer_sizes,
         shortcut,
         activation: Activation::Relu,
-        seed: 0,
         runs: 1,
-        loss: 0.0,
+        ..GradientReport::default()
     }
 }

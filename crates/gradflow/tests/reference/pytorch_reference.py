@@ -5,7 +5,13 @@ Reads one JSON experiment per line on standard input, for example
      "seed": 123, "input": [1.0, 0.0, -1.0], "runs": 1}
 and prints, for each, the model as PyTorch prints it, then the seed's print_gradients lines,
 then a line "---".
+
+An optional "mutation" makes a deliberately wrong reference, to show that the tests catch such
+a bug: "drop_shortcut" ignores use_shortcut, "init_bound" draws the weights from
+U(-sqrt(6/fan_in), sqrt(6/fan_in)) (kaiming_uniform_ with a=0) instead of PyTorch's default.
 """
+
+import math
 
 import json
 import sys
@@ -61,14 +67,29 @@ def print_gradients(model, x, runs=1):
             print(f"{name} has gradient mean of {param.grad.abs().mean().item()}")
 
 
+def reinit_with_wrong_bound(model, seed):
+    """Draws the weights again in PyTorch's order, from the He bound instead of PyTorch's."""
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for layer in model.layers:
+            linear = layer[0]
+            nn.init.kaiming_uniform_(linear.weight, a=0)
+            bound = 1 / math.sqrt(linear.in_features)
+            nn.init.uniform_(linear.bias, -bound, bound)
+
+
 def main():
     for line in sys.stdin:
         if not line.strip():
             continue
         spec = json.loads(line)
+        mutation = spec.get("mutation")
         torch.manual_seed(spec["seed"])
         model = ExampleDeepNeuralNetwork(
-            spec["layer_sizes"], spec["shortcut"], ACTIVATIONS[spec["activation"]])
+            spec["layer_sizes"], spec["shortcut"] and mutation != "drop_shortcut",
+            ACTIVATIONS[spec["activation"]])
+        if mutation == "init_bound":
+            reinit_with_wrong_bound(model, spec["seed"])
         print(model)
         print_gradients(model, torch.tensor([spec["input"]]), spec.get("runs", 1))
         print("---", flush=True)

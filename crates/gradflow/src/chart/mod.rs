@@ -1,0 +1,256 @@
+//! Per-layer gradient charts as SVG, sized and coloured for a projector: bars per layer
+//! ([`layer_chart`], [`compare`], [`activation_grid`]), lines ([`sweep_chart`], [`loss_chart`])
+//! and a layer × step [`gradient_heatmap`]. Charts read results only; they never compute.
+//!
+//! Bars sit on a log-scale axis because the seed's gradients span four orders of magnitude.
+//! Each variant has one colour everywhere (Okabe–Ito, safe for colour-blind readers):
+//! vermillion without shortcut, blue with it.
+//!
+//! ```
+//! use gradflow::{chart, DeepNetwork, Shortcut};
+//!
+//! let sizes = [3, 3, 3, 3, 3, 1];
+//! let without = DeepNetwork::builder(&sizes).build()?.gradients(&[1.0, 0.0, -1.0])?;
+//! let with = DeepNetwork::builder(&sizes).shortcut(Shortcut::On).build()?.gradients(&[1.0, 0.0, -1.0])?;
+//! let svg = chart::compare(&without, &with)?;
+//! assert!(svg.as_str().starts_with("<svg"));
+//! # Ok::<(), gradflow::Error>(())
+//! ```
+
+use std::fmt;
+use std::path::Path;
+
+use plotters::coord::{CoordTranslate, Shift};
+use plotters::prelude::*;
+
+use crate::settings::Shortcut;
+use crate::{Error, Result};
+
+mod bars;
+mod heatmap;
+mod lines;
+
+pub use bars::{activation_grid, compare, layer_chart};
+pub use heatmap::gradient_heatmap;
+pub use lines::{loss_chart, sweep_chart};
+
+/// Chart size in pixels: a 720p slide.
+pub const SIZE: (u32, u32) = (1280, 720);
+
+/// Okabe–Ito vermillion, the colour of every network without shortcut connections.
+pub const WITHOUT_SHORTCUT: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+
+/// Okabe–Ito blue, the colour of every network with shortcut connections.
+pub const WITH_SHORTCUT: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+
+/// Above this many layers, the x axis shows layer numbers instead of module names.
+const MAX_NAMED_LAYERS: usize = 10;
+
+const FONT: &str = "sans-serif";
+
+/// The colour of a variant in every chart.
+pub fn colour(shortcut: Shortcut) -> RGBColor {
+    match shortcut {
+        Shortcut::Off => WITHOUT_SHORTCUT,
+        Shortcut::On => WITH_SHORTCUT,
+    }
+}
+
+/// An SVG image that evcxr shows inline and that can be saved for slides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Svg(String);
+
+impl Svg {
+    /// The SVG document.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Writes the SVG document to `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, &self.0).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Shows the image as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        println!(
+            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
+            self.0
+        );
+    }
+}
+
+impl fmt::Display for Svg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>> for Error {
+    fn from(error: DrawingAreaErrorKind<E>) -> Self {
+        Error::Chart(Box::new(error))
+    }
+}
+
+/// Font sizes: a full slide, or one panel of small multiples.
+struct Fonts {
+    caption: u32,
+    label: u32,
+    desc: u32,
+    value: u32,
+}
+
+impl Fonts {
+    const SLIDE: Fonts = Fonts {
+        caption: 40,
+        label: 26,
+        desc: 28,
+        value: 22,
+    };
+    const PANEL: Fonts = Fonts {
+        caption: 30,
+        label: 20,
+        desc: 20,
+        value: 16,
+    };
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Draws on a white 1280 × 720 canvas and returns the SVG.
+fn render(draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(Svg(svg))
+}
+
+/// The legend of every chart: each series' sample and name in a framed, see-through box.
+fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+/// Only positive, finite values have a bar on a log axis; zeros, NaN and infinities get a label.
+fn drawable(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+/// Powers of ten around the drawable values. Bars get `headroom`: a decade below the shortest
+/// and room above the tallest for its label; lines fit tightly.
+fn log_range(values: impl Iterator<Item = f64>, headroom: bool) -> (f64, f64) {
+    let (min, max) = values
+        .filter(|&v| drawable(v))
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if max == 0.0 {
+        return (1e-4, 1.0);
+    }
+    let (below, above) = if headroom { (1.0, 3.0) } else { (0.0, 1.0) };
+    let floor = 10f64
+        .powf(min.log10().floor() - below)
+        .max(f64::MIN_POSITIVE);
+    let ceiling = 10f64.powf((max * above).log10().ceil()).min(f64::MAX);
+    (
+        floor,
+        if ceiling > floor {
+            ceiling
+        } else {
+            floor * 10.0
+        },
+    )
+}
+
+/// An axis label for a power of ten, `1e-3`, without float noise like `9.999999999e-4`.
+fn power_label(y: f64) -> String {
+    let exponent = y.log10();
+    if (exponent - exponent.round()).abs() < 1e-6 {
+        format!("1e{}", exponent.round())
+    } else {
+        format!("{y:.1e}")
+    }
+}
+
+/// `layers.i` for short networks, the bare layer number for deep ones.
+fn layer_label(x: f64, layers: usize) -> String {
+    let i = x.round();
+    if (x - i).abs() > 1e-6 || i < 0.0 || i >= layers as f64 {
+        return String::new();
+    }
+    if layers <= MAX_NAMED_LAYERS {
+        format!("layers.{i}")
+    } else {
+        format!("{i}")
+    }
+}
+
+/// Three significant digits: `0.556`, `0.0764`, `6.88e-4`; zero as `0`.
+fn short_value(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if !v.is_finite() {
+        v.to_string()
+    } else if (0.01..1000.0).contains(&v.abs()) {
+        let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_values_keep_three_significant_digits() {
+        assert_eq!(short_value(0.5557742714881897), "0.556");
+        assert_eq!(short_value(3.140749216079712), "3.14");
+        assert_eq!(short_value(0.0764), "0.0764");
+        assert_eq!(short_value(0.0006875668186694384), "6.88e-4");
+        assert_eq!(short_value(0.0), "0");
+        assert_eq!(short_value(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn axis_labels_are_clean_powers_of_ten() {
+        assert_eq!(power_label(1e-3), "1e-3");
+        assert_eq!(power_label(9.999999998e10), "1e11");
+        assert_eq!(power_label(2.5e-3), "2.5e-3");
+    }
+
+    #[test]
+    fn log_range_brackets_the_values_in_powers_of_ten() {
+        assert_eq!(
+            log_range([0.0006875, 0.0496].into_iter(), true),
+            (1e-5, 1.0)
+        );
+        assert_eq!(
+            log_range([0.0006875, 0.0496].into_iter(), false),
+            (1e-4, 0.1)
+        );
+        assert_eq!(log_range([0.0, f64::NAN].into_iter(), true), (1e-4, 1.0));
+        assert_eq!(log_range([0.1, 0.1].into_iter(), false), (0.1, 1.0));
+        let (floor, ceiling) = log_range([1e-30, 1.0].into_iter(), true);
+        assert!(floor <= 1e-30 && ceiling >= 3.0);
+    }
+}

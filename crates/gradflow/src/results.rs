@@ -1,0 +1,137 @@
+//! What the experiments produce, as plain numbers: gradient reports, depth sweeps and training
+//! runs. Nothing here computes with tch; the network fills these in and the charts read them.
+//!
+//! ```
+//! use gradflow::{GradientReport, LayerGradient};
+//!
+//! let layer = LayerGradient { name: "layers.0.0.weight".into(), weight_mean: 0.5557742714881897, ..Default::default() };
+//! let report = GradientReport { layers: vec![layer], ..Default::default() };
+//! assert_eq!(report.to_string(), "layers.0.0.weight has gradient mean of 0.5557742714881897");
+//! ```
+
+use std::fmt;
+
+use crate::repr::float_repr;
+use crate::settings::{Activation, Shortcut};
+
+/// The gradients of one layer after a backward pass.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerGradient {
+    /// The weight's name as PyTorch's `named_parameters` gives it, e.g. `layers.0.0.weight`.
+    pub name: String,
+    /// Mean of |∂loss/∂weight|: the number the seed prints.
+    pub weight_mean: f32,
+    /// Largest |∂loss/∂weight|.
+    pub weight_max: f32,
+    /// Mean of |∂loss/∂bias|.
+    pub bias_mean: f32,
+    /// Largest |∂loss/∂bias|.
+    pub bias_max: f32,
+}
+
+/// Per-layer gradients of one network for one input, and the settings that produced them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GradientReport {
+    /// One entry per layer, from the input side to the output side.
+    pub layers: Vec<LayerGradient>,
+    /// The network's sizes, input width first.
+    pub layer_sizes: Vec<i64>,
+    /// Whether the network used shortcut connections.
+    pub shortcut: Shortcut,
+    /// The activation after each Linear layer.
+    pub activation: Activation,
+    /// The seed the weights were drawn after.
+    pub seed: i64,
+    /// How many backward passes were summed (1 unless accumulated).
+    pub runs: u32,
+    /// The loss of the last pass.
+    pub loss: f64,
+}
+
+impl GradientReport {
+    /// The mean absolute weight gradient of each layer, input side first.
+    pub fn weight_means(&self) -> Vec<f32> {
+        self.layers.iter().map(|layer| layer.weight_mean).collect()
+    }
+
+    /// The seed's printed lines, one per layer.
+    pub fn lines(&self) -> Vec<String> {
+        self.layers
+            .iter()
+            .map(|layer| {
+                let mean = float_repr(f64::from(layer.weight_mean));
+                format!("{} has gradient mean of {mean}", layer.name)
+            })
+            .collect()
+    }
+
+    /// Shows the printed lines as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+    }
+}
+
+/// The lines exactly as the seed's `print_gradients` prints them.
+impl fmt::Display for GradientReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.lines().join("\n"))
+    }
+}
+
+/// One network shape of a depth sweep and its first layer's mean |weight gradient|.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPoint {
+    pub width: i64,
+    pub depth: usize,
+    pub shortcut: Shortcut,
+    pub first_layer: f32,
+}
+
+/// The first-layer gradient of square networks (every layer `width` wide, then one output),
+/// for each width, depth and variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    pub activation: Activation,
+    pub seed: i64,
+    pub points: Vec<SweepPoint>,
+}
+
+impl Sweep {
+    /// The first layer's mean |gradient| of one network shape of the sweep.
+    pub fn first_layer(&self, width: i64, depth: usize, shortcut: Shortcut) -> Option<f32> {
+        self.points
+            .iter()
+            .find(|p| (p.width, p.depth, p.shortcut) == (width, depth, shortcut))
+            .map(|p| p.first_layer)
+    }
+
+    /// The points of one width and variant, in the order swept.
+    pub fn series(&self, width: i64, shortcut: Shortcut) -> Vec<(usize, f32)> {
+        self.points
+            .iter()
+            .filter(|p| p.width == width && p.shortcut == shortcut)
+            .map(|p| (p.depth, p.first_layer))
+            .collect()
+    }
+
+    /// The widths in the sweep, in the order given.
+    pub fn widths(&self) -> Vec<i64> {
+        let mut widths: Vec<i64> = Vec::new();
+        for p in &self.points {
+            if !widths.contains(&p.width) {
+                widths.push(p.width);
+            }
+        }
+        widths
+    }
+}
+
+/// One variant's training: the loss and each layer's mean |weight gradient| at every step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Training {
+    pub shortcut: Shortcut,
+    /// The loss before each step's update.
+    pub losses: Vec<f32>,
+    /// `gradients[step][layer]`: the mean |weight gradient| the step followed.
+    pub gradients: Vec<Vec<f32>>,
+}

@@ -1,0 +1,69 @@
+"""The comparisons of committed outputs tolerate the CPU's last digits, and nothing more: each
+real change to a number or a chart is caught. Runs on the committed notebooks, no kernel."""
+
+import re
+
+import pytest
+
+from conftest import NOTEBOOK_PATHS
+from outputs import cell_containing, chart_differences, svgs, text, text_differences
+
+SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
+
+
+@pytest.fixture(scope="module")
+def seed(committed):
+    return committed(SEED_NOTEBOOK)
+
+
+def scale_numbers(text, factor, only=None):
+    """The text with each long float (or only the `only`-th) multiplied by `factor`."""
+    count = -1
+
+    def scale(match):
+        nonlocal count
+        count += 1
+        return repr(float(match.group()) * factor) if only in (None, count) else match.group()
+    return re.sub(r"\d+\.\d{6,}(?:e-?\d+)?", scale, text)
+
+
+def test_every_chart_and_text_equals_itself(committed):
+    for path in NOTEBOOK_PATHS:
+        for cell in committed(path).cells:
+            assert not text_differences(text(cell), text(cell))
+            for svg in svgs(cell):
+                assert not chart_differences(svg, svg)
+
+
+def test_the_cpus_last_digits_are_tolerated(seed):
+    lines = text(cell_containing(seed, "let with = print_gradients"))
+    # PyTorch 2.13 on an Intel Xeon prints 0.5557743906974792 where an AMD EPYC prints 0.5557742714881897.
+    intel = lines.replace("0.5557742714881897", "0.5557743906974792")
+    assert intel != lines and not text_differences(intel, lines)
+    assert not text_differences(scale_numbers(lines, 1 + 3e-7), lines)
+
+
+def test_a_changed_number_is_caught(seed):
+    lines = text(cell_containing(seed, "let with = print_gradients"))
+    assert text_differences(scale_numbers(lines, 1 + 1e-5, only=2), lines)
+    assert text_differences(lines.replace("layers.4", "layers.5"), lines)
+
+
+def test_a_dropped_shortcut_is_caught(seed):
+    without = text(cell_containing(seed, "let without = print_gradients"))
+    with_ = text(cell_containing(seed, "let with = print_gradients"))
+    assert text_differences(without, with_)
+    chart_without = svgs(cell_containing(seed, "without.chart()"))[0]
+    chart_with = svgs(cell_containing(seed, "with.chart()"))[0]
+    assert chart_differences(chart_without, chart_with)
+
+
+def test_a_changed_bar_or_label_is_caught(seed):
+    chart = svgs(cell_containing(seed, "chart::compare(&without, &with)"))[0]
+    bar = re.search(r'<rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)" opacity="1" fill="#0072B2"', chart)
+    assert bar, "a blue bar"
+    taller = chart.replace(bar.group(0), bar.group(0).replace(f'y="{bar[2]}"', f'y="{int(bar[2]) - 6}"', 1), 1)
+    assert chart_differences(taller, chart)
+    assert chart_differences(chart.replace("\n0.556\n", "\n0.565\n", 1), chart)
+    assert chart_differences(chart.replace("#0072B2", "#D55E00", 1), chart)
+    assert not chart_differences(chart.replace("\n0.556\n", "\n0.557\n", 1), chart), "a last digit on a rounding boundary"
