@@ -4,8 +4,13 @@
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Another of libtorch's code paths on this machine (MKL's and ATen's CPU-independent kernels):
+# numbers computed this way differ in their last digits, as they do on another CPU.
+OTHER_CPU_PATH := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default
+# The CPython that `make test-python` sets up a fresh clone with (a pyenv version).
+PYTHON_VERSION ?= 3.13.0
 
-.PHONY: help setup lab test notebooks html slides bench
+.PHONY: help setup lab test test-other-cpu test-python notebooks html slides bench
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +25,14 @@ test: ## everything: crate tests, PyTorch differential tests, notebooks through 
 	@scripts/setup.sh browser slides
 	cargo test --release --workspace
 	$(PYTHON) -m pytest tests
+	@$(MAKE) --no-print-directory test-other-cpu
+
+test-other-cpu: setup ## the numeric tests again on another libtorch code path, as on another CPU
+	$(OTHER_CPU_PATH) cargo test --release --workspace
+	$(OTHER_CPU_PATH) $(PYTHON) -m pytest tests/test_notebooks.py tests/test_outputs.py
+
+test-python: ## a fresh clone set up with another CPython runs notebook 01 (PYTHON_VERSION=3.13.0)
+	scripts/test-python.sh $(PYTHON_VERSION)
 
 notebooks: setup ## re-execute every notebook in place through the kernel
 	$(PYTHON) scripts/notebooks.py execute --write $(NOTEBOOKS)

@@ -49,34 +49,64 @@ def test_the_original_cells_then_give_the_seeds_lines(session):
     assert session[-1] == lines
 
 
-def test_two_hundred_reruns_give_the_same_lines_and_keep_memory_flat(committed):
-    """A lecture re-runs the gradient cell again and again: same output, no growing kernel."""
+# Each re-run loads one more compiled cell library into the kernel, which evcxr never unloads
+# (~170-320 KiB each, varying between machines). A control cell re-run as often in the same
+# kernel nets that out, so what remains is what the gradient cell itself keeps.
+RERUNS = 100
+CONTROL = "let control = without.clone();\ncontrol"
+# A real leak: the cell keeps a network of 512 x 512 weights (1 MiB) each time it runs.
+LEAKING = "let kept = DeepNetwork::builder(&[512, 512, 1]).build()?;\nleaked.push(kept);\n"
+# Netted growth over RERUNS re-runs above this fails: a leak of 160 KiB a re-run or more.
+BOUND = 16 * 2**20
+
+
+def rerun_growth(committed, leak=False):
+    """Re-runs the gradient cell and the control cell RERUNS times each in one kernel; returns
+    the gradient cell's lines and both growths of the kernel's memory, in bytes."""
     import psutil
 
     sources = [c.source for c in committed(SEED_NOTEBOOK).cells if c.cell_type == "code"]
     run = next(s for s in sources if s.startswith("let without = print_gradients"))
-    setup = sources[:sources.index(run)]
-    nb = notebooks.new_notebook([("code", s) for s in setup + [run]])
+    setup = sources[:sources.index(run)] + ["let mut leaked: Vec<DeepNetwork> = Vec::new();"]
+    cells = setup + [(LEAKING if leak else "") + run, CONTROL]
+    nb = notebooks.new_notebook([("code", s) for s in cells])
     client = notebooks.client(nb)
     with client.setup_kernel():
-        for index, cell in enumerate(nb.cells[:-1]):
-            client.execute_cell(cell, index)
         kernel = psutil.Process(client.km.provisioner.pid)
-
-        def rerun():
-            client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
-            return text(nb.cells[-1])
 
         def resident_bytes():
             return sum(p.memory_info().rss for p in [kernel, *kernel.children(recursive=True)])
 
-        first = rerun()
-        for _ in range(9):
-            assert rerun() == first
-        before = resident_bytes()
-        for _ in range(190):
-            assert rerun() == first
-        growth = resident_bytes() - before
+        def rerun(index, times):
+            before = resident_bytes()
+            for _ in range(times):
+                client.execute_cell(nb.cells[index], index)
+                outputs.append(text(nb.cells[index]))
+            return resident_bytes() - before
+
+        outputs = []
+        for index in range(len(setup)):
+            client.execute_cell(nb.cells[index], index)
+        gradient, control = len(setup), len(setup) + 1
+        rerun(gradient, 10), rerun(control, 10)  # warm up both
+        outputs.clear()
+        control_growth = rerun(control, RERUNS)
+        gradient_growth = rerun(gradient, RERUNS)
+    return outputs, gradient_growth, control_growth
+
+
+def test_a_hundred_reruns_give_the_same_lines_and_keep_no_memory(committed):
+    """A lecture re-runs the gradient cell again and again: same output, nothing kept."""
+    outputs, gradient, control = rerun_growth(committed)
     _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
-    assert first == lines
-    assert growth < 50 * 2**20, f"the kernel grew by {growth / 2**20:.1f} MiB over 190 re-runs"
+    assert outputs == [lines] * (2 * RERUNS)
+    assert gradient - control < BOUND, (
+        f"the gradient cell grew the kernel by {gradient / 2**20:.1f} MiB over {RERUNS} re-runs, "
+        f"the control cell by {control / 2**20:.1f} MiB")
+
+
+def test_a_leak_in_the_cell_is_caught(committed):
+    """The same measurement fails for a cell that keeps a network each time it runs."""
+    _, gradient, control = rerun_growth(committed, leak=True)
+    assert gradient - control > BOUND, (
+        f"the leaking cell grew the kernel by {gradient / 2**20:.1f} MiB, the control by {control / 2**20:.1f} MiB")
