@@ -8,6 +8,8 @@ Prints a table and writes it, with the machine and the date, to docs/benchmarks.
   - compute: one gradient report, gradflow against PyTorch, depth 8–512, width 3–1024, batch 1
     and 64, without and with shortcut;
   - charts: milliseconds and bytes of the SVG for 5, 64 and 512 layers;
+  - the explorer: its grid built (2,048 networks), its payload, and the median time Chromium
+    takes to redraw it after a control changes;
   - set-up: seconds of each step in a fresh clone, and of a second run.
 Nothing here is asserted: these are figures to read, not tests.
 """
@@ -120,6 +122,10 @@ def compute_and_chart_rows():
     rows = []
     for line in out.splitlines():
         item = json.loads(line)
+        if item["kind"] == "explorer":
+            rows.append(("explorer", f"grid built: {item['networks']} networks", f"{item['seconds']:.2f} s", "target ≤ 3 s"))
+            rows.append(("explorer", "payload: the cell's HTML", f"{item['bytes'] / 1024:.0f} KiB", "target ≤ 1 MB"))
+            continue
         if item["kind"] == "chart":
             rows.append(("chart", f"{item['layers']} layers", f"{item['seconds'] * 1e3:.1f} ms", f"{item['bytes'] / 1024:.0f} KiB"))
             continue
@@ -132,6 +138,49 @@ def compute_and_chart_rows():
         rows.append(("compute", name, f"{item['seconds'] * 1e3:.2f} ms (PyTorch {reference * 1e3:.2f} ms)",
                      f"ratio {item['seconds'] / reference:.2f}"))
     return rows
+
+
+# Changes depth, width, activation and shortcut in turn, as a person does, and times each
+# redraw: the handlers run synchronously inside dispatchEvent.
+REDRAWS = """
+const form = document.querySelector('[data-gradflow-explorer] form[data-controls]');
+const times = [];
+for (let i = 0; i < 200; i++) {
+  const control = ['depth', 'width', 'activation', 'shortcut'][i % 4];
+  const element = form.elements[control];
+  if (control === 'depth') element.value = String(1 + (i * 7) % 32);
+  else if (control === 'shortcut') element.checked = !element.checked;
+  else element.selectedIndex = (element.selectedIndex + 1) % element.options.length;
+  const start = performance.now();
+  element.dispatchEvent(new Event('input', {bubbles: true}));
+  times.push(performance.now() - start);
+}
+times.sort((a, b) => a - b);
+return [times[times.length / 2], times[times.length - 1]];
+"""
+
+
+def explorer_rows():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    with tempfile.TemporaryDirectory() as scratch:
+        page = Path(scratch) / "explorer.html"
+        subprocess.run(["cargo", "run", "-q", "--release", "--bin", "gradflow", "--", "explore", "--html", str(page)],
+                       cwd=ROOT, check=True, capture_output=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--window-size=1280,720", f"--user-data-dir={scratch}/chromium"]:
+            options.add_argument(flag)
+        driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+        try:
+            driver.get(page.as_uri())
+            median, worst = driver.execute_script(REDRAWS)
+        finally:
+            driver.quit()
+    return [("explorer", "redraw after a control changes, in Chromium (median of 200)", f"{median:.1f} ms",
+             f"slowest {worst:.1f} ms; target ≤ 16 ms")]
 
 
 def setup_rows():
@@ -157,7 +206,7 @@ def machine():
 
 
 def main():
-    rows = notebook_rows() + compute_and_chart_rows() + setup_rows()
+    rows = notebook_rows() + compute_and_chart_rows() + explorer_rows() + setup_rows()
     lines = [f"# Benchmarks", "", f"`make bench` on {date.today().isoformat()}: {machine()}.", "",
              "| part | what | figure | compared |", "| --- | --- | --- | --- |"]
     lines += [f"| {part} | {what} | {figure} | {compared} |" for part, what, figure, compared in rows]

@@ -80,8 +80,20 @@ def prebuild():
 
 
 # Charts are 1280 px wide: let them shrink to the page, as JupyterLab does, instead of overflowing.
-FIT_CHARTS = "<style>.jp-RenderedSVG img, .jp-RenderedImage img { max-width: 100%; height: auto; }</style>"
+# (gradflow's charts carry the same rule inline; this also fits images of other origins.)
+FIT_CHARTS = "<style>.jp-OutputArea-output img { max-width: 100%; height: auto; }</style>"
+# On a 1280 x 720 slide a chart is shown alone, its code hidden, and no taller than the slide
+# leaves room for; its width follows from its aspect.
+FIT_SLIDE_CHARTS = ("<style>.reveal .jp-OutputArea-output img { max-height: 600px; width: auto; }"
+                    " .reveal .jp-OutputPrompt { display: none; }"
+                    " .reveal [data-gradflow-explorer] [data-chart] svg { height: 470px !important; width: auto !important; margin: 0 auto; }"
+                    " .reveal [data-gradflow-explorer] [data-lines] { max-height: 4.5em; }</style>")
 REMOTE_TAG = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="https?://[^"]*"[^>]*>')
+
+
+def shows_chart(cell):
+    """Whether a code cell's output is one of gradflow's charts (an image in HTML)."""
+    return any('<img src="data:image/svg+xml' in o.get("data", {}).get("text/html", "") for o in cell.get("outputs", []))
 
 
 def export_html(notebook, out_dir):
@@ -124,9 +136,13 @@ def export_slides(notebook, out_dir):
         reveal_height="720",
         reveal_scroll=True,
     )
-    body, _ = exporter.from_filename(str(notebook))
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if shows_chart(cell):
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
+    body, _ = exporter.from_notebook_node(nb)
     deck = out_dir / (Path(notebook).stem + ".slides.html")
-    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + "\n</head>", 1)
+    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + FIT_SLIDE_CHARTS + "\n</head>", 1)
     deck.write_text(body, encoding="utf-8")
     return deck
 

@@ -2,10 +2,13 @@
 
 import copy
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -13,6 +16,29 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import notebooks  # noqa: E402  (scripts/notebooks.py)
 
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SCREENSHOTS = ROOT / "target" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium at 1280 x 720, a common projector, with no network."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,720", "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver.set_script_timeout(900)
+    set_viewport(driver, 1280, 720)
+    yield driver
+    driver.quit()
+
+
+def set_viewport(driver, width, height):
+    """The page's own size, as on a screen of `width` x `height` (the window's frame aside)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
 
 @pytest.fixture(scope="session")

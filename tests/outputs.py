@@ -48,6 +48,17 @@ def svgs(cell):
     return found
 
 
+def is_explorer(cell):
+    """Whether a code cell shows the explorer, whose still chart gives way to a live one
+    wherever its script runs."""
+    return any("data-gradflow-explorer" in o.get("data", {}).get("text/html", "") for o in cell.get("outputs", []))
+
+
+def live_charts(nb):
+    """The chart images a page shows when its scripts run: all but the explorers' stills."""
+    return sum(len(svgs(cell)) for cell in nb.cells if not is_explorer(cell))
+
+
 def bars(svg):
     """Rects of each variant's colour in a chart: its bars, plus one legend swatch each."""
     fills = [rect.get("fill") for rect in ET.fromstring(svg).iter(SVG + "rect")]

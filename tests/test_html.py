@@ -2,31 +2,15 @@
 with no network. Screenshots go to target/screenshots/ for a person to look at."""
 
 import re
-import tempfile
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
-from conftest import NOTEBOOK_PATHS, ROOT
+from conftest import NOTEBOOK_PATHS, SCREENSHOTS
+from outputs import is_explorer, live_charts, svgs
 
-SCREENSHOTS = ROOT / "target" / "screenshots"
 SVG_IMAGES = '.jp-OutputArea-output img[src^="data:image/svg+xml"]'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,720", f"--user-data-dir={tempfile.mkdtemp()}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    yield driver
-    driver.quit()
 
 
 def export_offline(export, path, out_dir, committed):
@@ -35,8 +19,7 @@ def export_offline(export, path, out_dir, committed):
     exported = export(path, out_dir)
     html = exported.read_text(encoding="utf-8")
     assert not re.search(r'<(script|link)[^>]*(src|href)="https?://', html), "it must not need the network"
-    charts = sum("image/svg+xml" in o.get("data", {}) for c in committed(path).cells for o in c.get("outputs", []))
-    return exported, charts
+    return exported, live_charts(committed(path))
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
@@ -46,7 +29,7 @@ def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
     browser.get(page.as_uri())
     # nbconvert embeds each SVG output as an image; naturalWidth > 0 means the browser decoded it.
     sizes = browser.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].map(img => {"
+        "return [...document.querySelectorAll(arguments[0])].filter(img => img.offsetParent !== null).map(img => {"
         "  const r = img.getBoundingClientRect();"
         "  return [img.complete, img.naturalWidth, r.width, r.height, r.right <= window.innerWidth]; });",
         SVG_IMAGES)
@@ -55,41 +38,74 @@ def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
                for done, natural, width, height, fits in sizes), sizes
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    first = browser.find_elements("css selector", SVG_IMAGES)[0]
+    first = next(img for img in browser.find_elements("css selector", SVG_IMAGES) if img.is_displayed())
     browser.execute_script("arguments[0].scrollIntoView();", first)
     first.screenshot(str(SCREENSHOTS / f"{path.stem}-first-chart.png"))
     browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}.png"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
-def test_slide_deck_works_offline(browser, committed, path, tmp_path):
+def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, committed, path, tmp_path):
     deck, charts = export_offline(notebooks.export_slides, path, tmp_path, committed)
 
     browser.get(deck.as_uri())
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.querySelector('.reveal.ready') !== null"))
+    images = SVG_IMAGES.replace(".jp-OutputArea-output ", "")
     decoded = browser.execute_script(
-        "return [...document.querySelectorAll(arguments[0])].map(img => img.complete && img.naturalWidth);",
-        SVG_IMAGES.replace(".jp-OutputArea-output ", ""))
+        "return [...document.querySelectorAll(arguments[0])].filter(img => !img.closest('[data-still]'))"
+        ".map(img => img.complete && img.naturalWidth);", images)
     assert decoded == [1280] * charts >= [1280] * 3, decoded
 
-    # The first chart's own slide, at 1280 × 720 as on a projector.
-    browser.get(deck.as_uri() + "#/" + first_chart_slide(committed(path)))
-    browser.refresh()
-    WebDriverWait(browser, 20).until(lambda b: b.execute_script(
-        "const img = document.querySelector('section.present ' + arguments[0]);"
-        "return img !== null && img.getBoundingClientRect().width > 600;", SVG_IMAGES.replace(".jp-OutputArea-output ", "")))
+    # Each chart's slide at 1280 x 720, as on a projector: the whole chart on screen, no code.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide.png"))
+    slides = chart_slides(committed(path))
+    assert len(slides) == charts
+    for number, (h, v) in enumerate(slides):
+        show_slide(browser, deck, h, v)
+        rect = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+            "const img = document.querySelector('section.present:not(.stack) ' + arguments[0]);"
+            "if (img === null || !img.complete) return null;"
+            "const r = img.getBoundingClientRect();"
+            "return [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight,"
+            "        document.querySelectorAll('section.present:not(.stack) .jp-InputArea').length];", images))
+        left, top, right, bottom, width, height, inputs = rect
+        assert (width, height) == (1280, 720)
+        assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"slide {h}/{v} cuts its chart: {rect}"
+        assert right - left >= 900, f"slide {h}/{v}: the chart is only {right - left:.0f} px wide"
+        assert inputs == 0, f"slide {h}/{v} shows code"
+        browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-{number}.png"))
+
+    # The explorer's slide: it works, and its chart is wholly on screen.
+    (h, v), = chart_slides(committed(path), explorers=True)
+    show_slide(browser, deck, h, v)
+    rect = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+        "const svg = document.querySelector('section.present:not(.stack) [data-gradflow-explorer][data-ready] [data-chart] svg');"
+        "if (svg === null) return null; const r = svg.getBoundingClientRect();"
+        "return [r.left, r.top, r.right, r.bottom];"))
+    left, top, right, bottom = rect
+    assert left >= 0 and top >= 0 and right <= 1280 and bottom <= 720 and right - left >= 800, f"explorer slide: {rect}"
+    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-explorer.png"))
 
 
-def first_chart_slide(nb):
-    """reveal.js's address of the first chart: "h/v", a slide per heading, a subslide per chart."""
-    h, v = -1, 0
+def show_slide(browser, deck, h, v):
+    """Opens slide h/v by its address, as a bookmark would."""
+    browser.get(f"{deck.as_uri()}#/{h}/{v}")
+    browser.refresh()
+    # reveal.js writes the first slide of a column as "#/h".
+    addresses = [f"#/{h}/{v}"] + ([f"#/{h}"] if v == 0 else [])
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+        "return document.querySelector('.reveal.ready') !== null && arguments[0].includes(location.hash);", addresses))
+
+
+def chart_slides(nb, explorers=False):
+    """reveal.js's (h, v) of each chart (or each explorer): a slide per heading, a subslide per chart."""
+    h, v, slides = -1, 0, []
     for cell in nb.cells:
         kind = cell.metadata.get("slideshow", {}).get("slide_type")
         if kind == "slide":
             h, v = h + 1, 0
         elif kind == "subslide":
             v += 1
-            return f"{h}/{v}"
-    raise AssertionError("no chart on a slide of its own")
+        if cell.cell_type == "code" and svgs(cell) and is_explorer(cell) == explorers:
+            slides.append((h, v))
+    return slides

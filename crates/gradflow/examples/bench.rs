@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use gradflow::sweep::square_sizes;
-use gradflow::{DeepNetwork, LayerGradient, Shortcut};
+use gradflow::{DeepNetwork, Explorer, LayerGradient, Shortcut};
 
 const REPEATS: usize = 5;
 
@@ -22,6 +22,16 @@ fn median_seconds(mut work: impl FnMut() -> gradflow::Result<()>) -> gradflow::R
 }
 
 fn main() -> gradflow::Result<()> {
+    // The explorer's whole grid, built once as a notebook cell builds it, and its page.
+    let start = Instant::now();
+    let explorer = Explorer::new().build()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let bytes = explorer.to_html()?.len();
+    let networks = explorer.reports.len();
+    println!(r#"{{"kind":"explorer","networks":{networks},"seconds":{seconds},"bytes":{bytes}}}"#);
+    if std::env::args().any(|arg| arg == "--explorer-only") {
+        return Ok(());
+    }
     for depth in [8, 64, 512] {
         for width in [3, 64, 1024] {
             for batch in [1, 64] {

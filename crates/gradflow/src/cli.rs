@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::network::{default_input, DeepNetwork};
 use crate::repr::float_repr;
-use crate::results::GradientReport;
+use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::SweepConfig;
 use crate::train::{train_both, TrainConfig};
@@ -78,6 +78,16 @@ pub enum Command {
         /// Also write the chart to this SVG file.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+    },
+    /// Write the explorer: a page where depth, width, activation and shortcut change the
+    /// chart and the printed lines at once, with no kernel (depths 1-32, widths 1-64).
+    Explore {
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        /// The torch.manual_seed the weights are drawn after.
+        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+        seed: i64,
     },
     /// Train both variants on a small regression task and chart the loss.
     Train {
@@ -214,6 +224,18 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             if let Some(path) = svg {
                 chart::sweep_chart(&sweep)?.save(path)?;
             }
+        }
+        Command::Explore { html, seed } => {
+            let explorer = Explorer::new().seed(*seed).build()?;
+            std::fs::write(html, explorer.to_page()?).map_err(|source| Error::Io {
+                path: html.display().to_string(),
+                source,
+            })?;
+            let networks = explorer.reports.len();
+            write_lines(
+                out,
+                &format!("wrote {} ({networks} networks)", html.display()),
+            )?;
         }
         Command::Train {
             network:

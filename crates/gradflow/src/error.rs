@@ -56,6 +56,9 @@ pub enum Error {
     #[error("cannot chart a training of no steps; train for at least one step")]
     EmptyTraining,
 
+    #[error("cannot show an explorer with no settings; build it with at least one depth, width and activation")]
+    EmptyExplorer,
+
     #[error("drawing the chart failed: {0}")]
     Chart(#[source] Box<dyn std::error::Error + Send + Sync>),
 

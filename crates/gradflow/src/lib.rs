@@ -25,6 +25,7 @@ pub mod chart;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
+pub mod explore;
 pub mod network;
 pub mod repr;
 pub mod results;
@@ -35,5 +36,5 @@ pub mod train;
 pub use chart::Svg;
 pub use error::{Error, Result};
 pub use network::{default_input, DeepNetwork, NetworkBuilder};
-pub use results::{GradientReport, LayerGradient, Sweep, SweepPoint, Training};
+pub use results::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
 pub use settings::{Activation, Shortcut};

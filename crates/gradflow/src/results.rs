@@ -135,3 +135,46 @@ pub struct Training {
     /// `gradients[step][layer]`: the mean |weight gradient| the step followed.
     pub gradients: Vec<Vec<f32>>,
 }
+
+/// The explorer's grid: a report for every depth, width, activation and variant, all from
+/// one seed, each network `[width; depth] + [1]` on the input evenly spaced from 1 to −1.
+#[derive(Clone, PartialEq)]
+pub struct Explorer {
+    pub seed: i64,
+    pub depths: Vec<usize>,
+    pub widths: Vec<i64>,
+    pub activations: Vec<Activation>,
+    /// For each activation, width and depth (in that nesting), without then with shortcut.
+    pub reports: Vec<GradientReport>,
+}
+
+impl Explorer {
+    /// The report of one setting of the grid.
+    pub fn report(
+        &self,
+        depth: usize,
+        width: i64,
+        activation: Activation,
+        shortcut: Shortcut,
+    ) -> Option<&GradientReport> {
+        let a = self.activations.iter().position(|&x| x == activation)?;
+        let w = self.widths.iter().position(|&x| x == width)?;
+        let d = self.depths.iter().position(|&x| x == depth)?;
+        let s = Shortcut::BOTH.iter().position(|&x| x == shortcut)?;
+        let index = ((a * self.widths.len() + w) * self.depths.len() + d) * 2 + s;
+        self.reports.get(index)
+    }
+}
+
+/// The grid's shape, not its thousands of reports.
+impl fmt::Debug for Explorer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Explorer")
+            .field("seed", &self.seed)
+            .field("depths", &self.depths)
+            .field("widths", &self.widths)
+            .field("activations", &self.activations)
+            .field("reports", &self.reports.len())
+            .finish()
+    }
+}

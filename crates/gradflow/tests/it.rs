@@ -4,6 +4,7 @@ mod it {
     pub mod charts;
     pub mod cli;
     pub mod explore;
+    pub mod explorer;
     pub mod golden;
     pub mod network;
     pub mod properties;

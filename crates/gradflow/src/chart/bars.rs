@@ -27,14 +27,18 @@ pub fn layer_chart(report: &GradientReport) -> Result<Svg> {
         report.shortcut.label(),
         report.activation.module_name()
     );
-    render(|root| draw_bars(root, &title, &[report], &Fonts::SLIDE))
+    render(&title, |root| {
+        draw_bars(root, &title, &[report], &Fonts::SLIDE)
+    })
 }
 
 /// Two bars per layer, `without` beside `with`, on one log axis.
 pub fn compare(without: &GradientReport, with: &GradientReport) -> Result<Svg> {
     check_same_depth(without, with)?;
     let title = "Mean |gradient| per layer: without vs with shortcut";
-    render(|root| draw_bars(root, title, &[without, with], &Fonts::SLIDE))
+    render(title, |root| {
+        draw_bars(root, title, &[without, with], &Fonts::SLIDE)
+    })
 }
 
 /// Small multiples: one comparison per activation, without beside with shortcut.
@@ -47,8 +51,9 @@ pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg
     }
     let columns = pairs.len().min(2);
     let rows = pairs.len().div_ceil(columns);
-    render(|root| {
-        let panels = root.titled("Mean |gradient| per layer, by activation", (FONT, 36))?;
+    let title = "Mean |gradient| per layer, by activation";
+    render(title, |root| {
+        let panels = root.titled(title, (FONT, 36))?;
         for (panel, (without, with)) in panels.split_evenly((rows, columns)).iter().zip(pairs) {
             draw_bars(
                 panel,

@@ -30,11 +30,9 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     let (low, high) = (floor.log10(), ceiling.log10());
     // At most this many columns: wider runs are averaged, step by step, into bins.
     let columns = steps.min(100);
-    render(|root| {
-        let panels = root.titled(
-            "Mean |gradient| per layer during training (colour: log₁₀)",
-            (FONT, 34),
-        )?;
+    let title = "Mean |gradient| per layer during training (colour: log₁₀)";
+    render(title, |root| {
+        let panels = root.titled(title, (FONT, 34))?;
         let (maps, scale) = panels.split_horizontally(panels.dim_in_pixel().0 - 150);
         for (panel, run) in maps.split_evenly((1, runs.len())).iter().zip(runs) {
             let mut chart = ChartBuilder::on(panel)

@@ -22,7 +22,7 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         "First layer's mean |gradient| against depth ({})",
         sweep.activation.module_name()
     );
-    render(|root| {
+    render(&title, |root| {
         let axes = Axes {
             title: &title,
             x_desc: "depth (layers), log scale",
@@ -76,9 +76,10 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     let losses = runs
         .iter()
         .flat_map(|run| run.losses.iter().map(|&l| f64::from(l)));
-    render(|root| {
+    let title = "Training loss: without vs with shortcut";
+    render(title, |root| {
         let axes = Axes {
-            title: "Training loss: without vs with shortcut",
+            title,
             x_desc: "step",
             y_desc: "mean squared error, log scale",
             x_labels: 10,

@@ -1,6 +1,7 @@
 //! Per-layer gradient charts as SVG, sized and coloured for a projector: bars per layer
 //! ([`layer_chart`], [`compare`], [`activation_grid`]), lines ([`sweep_chart`], [`loss_chart`])
-//! and a layer × step [`gradient_heatmap`]. Charts read results only; they never compute.
+//! and a layer × step [`gradient_heatmap`]; and the explorer's page ([`crate::Explorer::to_html`]),
+//! which the browser redraws. Charts read results only; they never compute.
 //!
 //! Bars sit on a log-scale axis because the seed's gradients span four orders of magnitude.
 //! Each variant has one colour everywhere (Okabe–Ito, safe for colour-blind readers):
@@ -20,6 +21,7 @@
 use std::fmt;
 use std::path::Path;
 
+use base64::prelude::{Engine, BASE64_STANDARD};
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
@@ -27,6 +29,7 @@ use crate::settings::Shortcut;
 use crate::{Error, Result};
 
 mod bars;
+mod explorer;
 mod heatmap;
 mod lines;
 
@@ -56,38 +59,75 @@ pub fn colour(shortcut: Shortcut) -> RGBColor {
     }
 }
 
-/// An SVG image that evcxr shows inline and that can be saved for slides.
+/// An SVG chart that evcxr shows inline and that can be saved for slides.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Svg(String);
+pub struct Svg {
+    document: String,
+    title: String,
+}
 
 impl Svg {
     /// The SVG document.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.document
+    }
+
+    /// The chart's title, which also describes it where the image cannot be shown.
+    pub fn title(&self) -> &str {
+        &self.title
     }
 
     /// Writes the SVG document to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        std::fs::write(path, &self.0).map_err(|source| Error::Io {
+        std::fs::write(path, &self.document).map_err(|source| Error::Io {
             path: path.display().to_string(),
             source,
         })
     }
 
-    /// Shows the image as a Jupyter cell's output in evcxr.
+    /// An `<img>` holding the chart, as wide as its container allows and never wider than
+    /// drawn, its aspect kept.
+    ///
+    /// JupyterLab shows an untrusted notebook's `image/svg+xml` outputs as plain text and
+    /// inline `<svg>` not at all, but keeps `data:` images in HTML, so a committed notebook's
+    /// charts stay visible when a cloned notebook is opened; exported pages, slide decks and
+    /// VS Code show the same markup.
+    pub fn to_html(&self) -> String {
+        let (width, height) = SIZE;
+        format!(
+            r#"<img src="data:image/svg+xml;base64,{}" width="{width}" height="{height}" alt="{}" style="max-width: 100%; height: auto;">"#,
+            BASE64_STANDARD.encode(&self.document),
+            escape_html(&self.title),
+        )
+    }
+
+    /// Shows the chart as a Jupyter cell's output in evcxr: [`to_html`](Self::to_html), and the
+    /// title for clients that show text only.
     pub fn evcxr_display(&self) {
         println!(
-            "EVCXR_BEGIN_CONTENT image/svg+xml\n{}\nEVCXR_END_CONTENT",
-            self.0
+            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.to_html()
+        );
+        println!(
+            "EVCXR_BEGIN_CONTENT text/plain\nChart: {}\nEVCXR_END_CONTENT",
+            self.title
         );
     }
 }
 
 impl fmt::Display for Svg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.document)
     }
+}
+
+/// `text` with the characters that HTML gives a meaning escaped.
+pub(crate) fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>> for Error {
@@ -121,16 +161,19 @@ impl Fonts {
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
-/// Draws on a white 1280 × 720 canvas and returns the SVG.
-fn render(draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
-    let mut svg = String::new();
+/// Draws on a white 1280 × 720 canvas and returns the SVG, titled `title`.
+fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg> {
+    let mut document = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut document, SIZE).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
     }
-    Ok(Svg(svg))
+    Ok(Svg {
+        document,
+        title: title.to_owned(),
+    })
 }
 
 /// The legend of every chart: each series' sample and name in a framed, see-through box.

@@ -172,3 +172,26 @@ fn reports_of_different_depths_cannot_be_compared() {
         Err(Error::EmptyReport)
     ));
 }
+
+#[test]
+fn a_chart_is_shown_as_an_image_that_fits_its_container() {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+
+    let chart = seed_report(Shortcut::On).chart().unwrap();
+    let html = chart.to_html();
+    let encoded = html
+        .strip_prefix(r#"<img src="data:image/svg+xml;base64,"#)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an image of the SVG");
+    assert_eq!(
+        BASE64_STANDARD.decode(encoded).unwrap(),
+        chart.as_str().as_bytes()
+    );
+    assert!(html.contains(r#"width="1280" height="720""#));
+    assert!(html.contains(r#"style="max-width: 100%; height: auto;""#));
+    assert!(html.contains(r#"alt="Mean |gradient| per layer, with shortcut (ReLU)""#));
+    assert_eq!(
+        chart.title(),
+        "Mean |gradient| per layer, with shortcut (ReLU)"
+    );
+}

@@ -132,3 +132,15 @@ fn bad_input_exits_non_zero_with_a_message_and_no_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn explore_writes_the_explorer_page() {
+    let page = output_dir().join("cli-explorer.html");
+    let output = gradflow(&["explore", "--html", page.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("(2048 networks)"));
+    let html = std::fs::read_to_string(&page).expect("page written");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("data-gradflow-explorer"));
+    let refused = gradflow(&["explore", "--html", "/nonexistent-folder/explorer.html"]);
+    assert!(stderr(&refused).contains("writing /nonexistent-folder/explorer.html failed"));
+}

@@ -1,0 +1,171 @@
+//! The explorer's page: controls, a bar chart the browser redraws at once, and the seed's
+//! printed lines, for every setting of an [`Explorer`] grid, in one self-contained piece of
+//! HTML (no network). Where scripts do not run, a chart of the default setting stands in.
+//!
+//! The markup is a contract that tests and other pages rely on: a root with the attribute
+//! `data-gradflow-explorer`; controls named `depth` (range), `width` (select), `activation`
+//! (select: relu, gelu, tanh, sigmoid) and `shortcut` (checkbox, checked = with shortcut); an
+//! element with the attribute `data-lines` holding exactly the `print_gradients` lines of the
+//! current setting. Setting a control and dispatching `input` or `change` updates everything.
+
+use std::fmt::Write;
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+
+use super::{compare, escape_html, WITHOUT_SHORTCUT, WITH_SHORTCUT};
+use crate::results::Explorer;
+use crate::settings::{Activation, Shortcut};
+use crate::{Error, Result};
+
+/// The code that redraws the chart and the lines in the browser.
+const SCRIPT: &str = include_str!("explorer.js");
+
+impl Explorer {
+    /// The setting shown first: the seed's network (depth 5, width 3, ReLU) where the grid
+    /// has it, else its first depth, width and activation.
+    pub fn default_setting(&self) -> Option<(usize, i64, Activation)> {
+        let pick = |values: &[usize], wanted| {
+            values
+                .iter()
+                .copied()
+                .find(|&v| v == wanted)
+                .or(values.first().copied())
+        };
+        let depth = pick(&self.depths, 5)?;
+        let width = self
+            .widths
+            .iter()
+            .copied()
+            .find(|&w| w == 3)
+            .or(self.widths.first().copied())?;
+        let activation = self
+            .activations
+            .iter()
+            .copied()
+            .find(|&a| a == Activation::Relu)
+            .or(self.activations.first().copied())?;
+        Some((depth, width, activation))
+    }
+
+    /// The explorer as one piece of HTML for a notebook cell, a page or a slide.
+    pub fn to_html(&self) -> Result<String> {
+        let (depth, width, activation) = self.default_setting().ok_or(Error::EmptyExplorer)?;
+        let report = |shortcut| {
+            self.report(depth, width, activation, shortcut)
+                .ok_or(Error::EmptyExplorer)
+        };
+        let still = compare(report(Shortcut::Off)?, report(Shortcut::On)?)?;
+
+        let mut html = String::new();
+        let (min_depth, max_depth) = (self.depths[0], self.depths[self.depths.len() - 1]);
+        let _ = write!(
+            html,
+            r#"<div data-gradflow-explorer class="gradflow-explorer" style="font-family: sans-serif; max-width: 1280px;">
+<div data-still>
+{still}
+<p><em>The explorer shows depth {depth}, width {width}, {name} here. Run this cell (or trust the notebook) to change depth, width, activation and shortcut with the controls.</em></p>
+</div>
+<div data-live style="display: none;">
+<form data-controls style="display: flex; flex-wrap: wrap; gap: 0.5em 2em; align-items: center; font-size: 18px; margin: 0 0 0.5em 0;" onsubmit="return false;">
+<label>depth <input type="range" name="depth" min="{min_depth}" max="{max_depth}" step="1" value="{depth}" style="width: 16em; vertical-align: middle;"> <output data-depth>{depth}</output></label>
+<label>width <select name="width" style="font: inherit;">{widths}</select></label>
+<label>activation <select name="activation" style="font: inherit;">{activations}</select></label>
+<label><input type="checkbox" name="shortcut"> with shortcut</label>
+</form>
+<div data-chart></div>
+<pre data-lines style="font-size: 15px; margin: 0.5em 0 0 0; max-height: 14em; overflow-y: auto;"></pre>
+</div>
+<script type="application/json" data-grid>{grid}</script>
+<script>{script}</script>
+</div>"#,
+            still = still.to_html(),
+            name = activation.module_name(),
+            widths = options(self.widths.iter().map(|w| (
+                w.to_string(),
+                w.to_string(),
+                *w == width
+            ))),
+            activations = options(self.activations.iter().map(|a| (
+                a.name().to_owned(),
+                a.module_name().to_owned(),
+                *a == activation
+            ))),
+            grid = self.grid_json(),
+            script = SCRIPT,
+        );
+        Ok(html)
+    }
+
+    /// A page of its own holding the explorer, for a lecture without Jupyter.
+    pub fn to_page(&self) -> Result<String> {
+        Ok(format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <title>gradflow: shortcut connections explorer</title>\n</head>\n\
+             <body style=\"margin: 2em;\">\n<h1 style=\"font-family: sans-serif;\">Why deep networks need shortcut connections</h1>\n{}\n</body>\n</html>\n",
+            self.to_html()?
+        ))
+    }
+
+    /// Shows the explorer as a Jupyter cell's output in evcxr; a line of text where HTML is
+    /// not shown.
+    pub fn evcxr_display(&self) {
+        match self.to_html() {
+            Ok(html) => {
+                println!("EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT");
+                println!(
+                    "EVCXR_BEGIN_CONTENT text/plain\nExplorer: {} networks (depth, width, activation, shortcut); open in JupyterLab to use it\nEVCXR_END_CONTENT",
+                    self.reports.len()
+                );
+            }
+            Err(error) => println!("EVCXR_BEGIN_CONTENT text/plain\n{error}\nEVCXR_END_CONTENT"),
+        }
+    }
+
+    /// The numbers for the page: every report's per-layer mean |weight gradient| as float32,
+    /// little-endian, base64, in the order of [`Explorer::reports`]. The page prints them as
+    /// Python prints the same float32 (the shortest digits that read back to it).
+    fn grid_json(&self) -> String {
+        let list = |items: Vec<String>| format!("[{}]", items.join(","));
+        let colours = [WITHOUT_SHORTCUT, WITH_SHORTCUT]
+            .map(|c| format!("\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2));
+        let bytes: Vec<u8> = self
+            .reports
+            .iter()
+            .flat_map(|report| report.weight_means())
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        format!(
+            r#"{{"depths":{},"widths":{},"activations":{},"names":{},"colours":{},"means":"{}"}}"#,
+            list(self.depths.iter().map(usize::to_string).collect()),
+            list(self.widths.iter().map(i64::to_string).collect()),
+            list(
+                self.activations
+                    .iter()
+                    .map(|a| format!("\"{a}\""))
+                    .collect()
+            ),
+            list(
+                self.activations
+                    .iter()
+                    .map(|a| format!("\"{}\"", a.module_name()))
+                    .collect()
+            ),
+            list(colours.to_vec()),
+            BASE64_STANDARD.encode(bytes),
+        )
+    }
+}
+
+/// `<option>`s from (value, label, selected).
+fn options(items: impl Iterator<Item = (String, String, bool)>) -> String {
+    items
+        .map(|(value, label, selected)| {
+            let selected = if selected { " selected" } else { "" };
+            format!(
+                r#"<option value="{}"{selected}>{}</option>"#,
+                escape_html(&value),
+                escape_html(&label)
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,109 @@
+"""The explorer in a real browser (headless Chromium, no network): the page that `gradflow
+explore` writes prints PyTorch's lines, computed on this machine, for every setting of its grid,
+draws a bar per layer and variant, and redraws on `input` and `change` events; the notebooks'
+exported pages carry it too, and without scripts a still chart and a line stand in."""
+
+import re
+import subprocess
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+import notebooks
+from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS
+from pytorch import default_input, references
+
+ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"]
+WIDTHS = [1, 2, 3, 4, 8, 16, 32, 64]
+DEPTHS = range(1, 33)
+
+# Sets each control, fires the events a person's input fires, and reads what the page shows.
+SHOW = """
+const [depth, width, activation, shortcut, selector] = arguments;
+const root = document.querySelector(selector || '[data-gradflow-explorer]');
+const form = root.querySelector('form[data-controls]');
+form.elements.depth.value = String(depth);
+form.elements.width.value = String(width);
+form.elements.activation.value = activation;
+form.elements.shortcut.checked = shortcut;
+for (const name of ['depth', 'width', 'activation', 'shortcut']) {
+  form.elements[name].dispatchEvent(new Event('input', {bubbles: true}));
+  form.elements[name].dispatchEvent(new Event('change', {bubbles: true}));
+}
+return {lines: root.querySelector('[data-lines]').textContent,
+        without: root.querySelectorAll('[data-chart] rect[data-variant=without]').length,
+        with: root.querySelectorAll('[data-chart] rect[data-variant=with]').length,
+        title: root.querySelector('[data-chart] text').textContent};
+"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The explorer's page, written by the command line from this checkout."""
+    path = tmp_path_factory.mktemp("explorer") / "explorer.html"
+    subprocess.run(["cargo", "run", "-q", "--release", "--bin", "gradflow", "--", "explore", "--html", str(path)],
+                   cwd=ROOT, check=True, capture_output=True)
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="https?://', html), "it must not need the network"
+    return path
+
+
+def drawn(lines):
+    """Bars a variant draws: one per layer whose mean is positive (a log axis has no zero)."""
+    return sum(float(line.rsplit(" ", 1)[1]) > 0 for line in lines.splitlines())
+
+
+def test_every_setting_prints_pytorchs_lines_and_draws_its_bars(browser, page):
+    settings = [(d, w, a, s) for a in ACTIVATIONS for w in WIDTHS for d in DEPTHS for s in (False, True)]
+    expected = references([{"layer_sizes": [w] * d + [1], "shortcut": s, "activation": a, "input": default_input(w)}
+                           for d, w, a, s in settings])
+    browser.get(page.as_uri())
+    shown = browser.execute_script(
+        "const show = new Function(arguments[0]);"
+        "return arguments[1].map(s => show(...s));", SHOW, [list(s) for s in settings])
+    for (depth, width, activation, shortcut), (_, lines), page_shows in zip(settings, expected, shown):
+        setting = f"depth {depth}, width {width}, {activation}, shortcut {shortcut}"
+        assert page_shows["lines"] + "\n" == lines, setting
+        assert f"depth {depth}, width {width}" in page_shows["title"], setting
+    # Bars: the pair of a setting is drawn whichever variant is chosen.
+    for (depth, width, activation, shortcut), page_shows in zip(settings, shown):
+        pair = [lines for (d, w, a, s), (_, lines) in zip(settings, expected)
+                if (d, w, a) == (depth, width, activation)]
+        assert (page_shows["without"], page_shows["with"]) == (drawn(pair[0]), drawn(pair[1]))
+
+
+def test_the_bar_count_follows_the_depth(browser, page):
+    browser.get(page.as_uri())
+    for depth in (1, 5, 17, 32):
+        shows = browser.execute_script(SHOW, depth, 3, "tanh", True, None)
+        assert shows["without"] == shows["with"] == depth
+    browser.save_screenshot(str(SCREENSHOTS / "explorer-page.png"))
+
+
+def test_without_scripts_a_still_chart_and_a_line_stand_in(browser, page):
+    html = page.read_text(encoding="utf-8")
+    still = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    static = page.with_name("no-scripts.html")
+    static.write_text(still, encoding="utf-8")
+    browser.get(static.as_uri())
+    shown = browser.execute_script(
+        "const img = document.querySelector('[data-still] img');"
+        "return [img.complete && img.naturalWidth, document.querySelector('[data-still]').innerText,"
+        "        getComputedStyle(document.querySelector('[data-live]')).display];")
+    assert shown[0] == 1280
+    assert "Run this cell (or trust the notebook)" in shown[1]
+    assert shown[2] == "none", "the controls, which could not work, stay hidden"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_the_exported_notebook_carries_a_working_explorer(browser, path, tmp_path):
+    page = notebooks.export_html(path, tmp_path)
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+        "return document.querySelector('[data-gradflow-explorer][data-ready]') !== null"))
+    shows = browser.execute_script(SHOW, 12, 8, "sigmoid", False, None)
+    assert shows["lines"].splitlines()[11].startswith("layers.11.0.weight has gradient mean of ")
+    assert shows["without"] + shows["with"] > 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.execute_script("document.querySelector('[data-gradflow-explorer]').scrollIntoView();")
+    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-explorer.png"))
