@@ -41,28 +41,35 @@ def lab(tmp_path_factory):
     settings = home / "settings/@jupyterlab"
     (settings / "notebook-extension").mkdir(parents=True)
     (settings / "docmanager-extension").mkdir(parents=True)
+    (settings / "apputils-extension").mkdir(parents=True)
     # Every cell laid out, so that each chart can be measured wherever it is in the notebook;
     # no autosave, so that each test opens the notebook as committed.
     (settings / "notebook-extension/tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     (settings / "docmanager-extension/plugin.jupyterlab-settings").write_text('{"autosave": false}')
+    # No offer to fetch news from the network over the notebook.
+    (settings / "apputils-extension/notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}",
          "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={home}",
          "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={home / 'settings'}",
          f"--LabApp.workspaces_dir={home / 'workspaces'}"],
         env=env, stdout=subprocess.DEVNULL, stderr=open(home / "server.log", "w"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    for _ in range(240):
+        assert server.poll() is None, (home / "server.log").read_text()
         try:
             urllib.request.urlopen(url + "/api/status", timeout=2)
             break
         except OSError:
             time.sleep(0.5)
+    else:
+        raise AssertionError("JupyterLab did not answer in 2 minutes:\n" + (home / "server.log").read_text())
     yield url
     server.terminate()
     server.wait(30)
@@ -127,8 +134,9 @@ class Notebook:
 
     def output_text(self, snippet):
         index = self.select(snippet)
-        return self.run("return jupyterapp.shell.currentWidget.content.widgets[arguments[0]]"
-                        ".outputArea.node.innerText;", index)
+        return self.run("return [...jupyterapp.shell.currentWidget.content.widgets[arguments[0]]"
+                        ".outputArea.node.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText).join('\\n');",
+                        index)
 
     def charts(self):
         """Every chart in the notebook as shown: decoded, its size on screen, its output area's."""

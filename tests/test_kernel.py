@@ -62,8 +62,10 @@ CONTROL = ("let without = if std::hint::black_box(false) {\n"
            "without")
 # A real leak: the cell keeps a network of 512 x 512 weights (1 MiB) each time it runs.
 LEAKING = "let kept = DeepNetwork::builder(&[512, 512, 1]).build()?;\nleaked.push(kept);\n"
-# Netted growth over RERUNS re-runs above this fails: a leak of 80 KiB a re-run or more.
-BOUND = 8 * 2**20
+# Netted growth over RERUNS re-runs above this fails: a leak of 240 KiB a re-run or more. The
+# netted growth measured here lies within a few MiB of zero (the allocator's arenas), and the
+# leaking cell's near 110 MiB.
+BOUND = 24 * 2**20
 
 
 def rerun_growth(committed, leak=False):
