@@ -211,39 +211,29 @@ def test_run_all_from_clean_shows_every_chart_within_the_column(browser, lab, pa
 
 def test_editing_the_layer_sizes_changes_the_charts(browser, lab):
     with Notebook(browser, lab, SEED_NOTEBOOK.name) as notebook:
-        edit_and_rerun(notebook)
-
-
-def edit_and_rerun(notebook):
-    notebook.command("notebook:run-all-cells")
-    before = [svg_of(chart) for chart in notebook.charts()]
-    deeper = "[3, 3, 3, 3, 3, 3, 3, 3, 1]"
-    notebook.edit("let layer_sizes", SEED_SIZES, deeper)
-    seconds = notebook.command("notebook:run-all-below")
-    print(f"layer sizes edited: Run All Below took {seconds:.1f} s in JupyterLab")
-    after = [svg_of(chart) for chart in notebook.charts()]
-    assert len(after) == len(before) and all(a != b for a, b in zip(after, before))
-    assert bars(after[0]) == (8 + 1, 0), "the chart without shortcut has a bar per layer of the deeper network"
-    _, lines = reference({"layer_sizes": [3] * 8 + [1], "shortcut": False})
-    assert notebook.output_text("let without = print_gradients").strip() == lines.strip()
-    notebook.select("without.chart()")
-    notebook.screenshot_first_chart("edited")
+        notebook.command("notebook:run-all-cells")
+        before = [svg_of(chart) for chart in notebook.charts()]
+        notebook.edit("let layer_sizes", SEED_SIZES, "[3, 3, 3, 3, 3, 3, 3, 3, 1]")
+        seconds = notebook.command("notebook:run-all-below")
+        print(f"layer sizes edited: Run All Below took {seconds:.1f} s in JupyterLab")
+        after = [svg_of(chart) for chart in notebook.charts()]
+        assert len(after) == len(before) and all(a != b for a, b in zip(after, before))
+        assert bars(after[0]) == (8 + 1, 0), "the chart without shortcut has a bar per layer of the deeper network"
+        _, lines = reference({"layer_sizes": [3] * 8 + [1], "shortcut": False})
+        assert notebook.output_text("let without = print_gradients").strip() == lines.strip()
+        notebook.screenshot_first_chart("edited")
 
 
 def test_a_bad_edit_shows_the_message_and_the_original_comes_back(browser, lab):
     with Notebook(browser, lab, SEED_NOTEBOOK.name) as notebook:
-        bad_edit_and_back(notebook)
-
-
-def bad_edit_and_back(notebook):
-    notebook.command("notebook:run-all-cells")
-    notebook.edit("let layer_sizes", SEED_SIZES, "[3, 0, 1]")
-    notebook.command("notebook:run-cell")
-    message = notebook.output_text("let layer_sizes")
-    assert "layer_sizes[1] is 0; every size must be a positive number of neurons" in message
-    assert "panicked" not in message
-    notebook.screenshot("bad-edit")
-    notebook.edit("let layer_sizes", "[3, 0, 1]", SEED_SIZES)
-    notebook.command("notebook:run-all-below")
-    _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
-    assert notebook.output_text("let without = print_gradients").strip() == lines.strip()
+        notebook.command("notebook:run-all-cells")
+        notebook.edit("let layer_sizes", SEED_SIZES, "[3, 0, 1]")
+        notebook.command("notebook:run-cell")
+        message = notebook.output_text("let layer_sizes")
+        assert "layer_sizes[1] is 0; every size must be a positive number of neurons" in message
+        assert "panicked" not in message
+        notebook.screenshot("bad-edit")
+        notebook.edit("let layer_sizes", "[3, 0, 1]", SEED_SIZES)
+        notebook.command("notebook:run-all-below")
+        _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
+        assert notebook.output_text("let without = print_gradients").strip() == lines.strip()

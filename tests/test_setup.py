@@ -14,7 +14,7 @@ from conftest import ROOT
 
 def pins(text):
     """Each pinned package with its version and environment marker, as pip reads them."""
-    return sorted(re.findall(r"^[\s-]*([A-Za-z0-9_.-]+)==([^\s#;]+)\s*(;[^#\n]*)?", text, re.MULTILINE))
+    return sorted(re.findall(r"^[\s-]*([A-Za-z0-9_.-]+)==([^\s#;]+)[ \t]*(;[^#\n]*)?", text, re.MULTILINE))
 
 
 def python_versions():
@@ -36,7 +36,8 @@ def test_environment_yml_pins_the_same_packages_as_the_venv():
 
 def test_torch_pin_matches_tch():
     shell = dict(re.findall(r"^([A-Z_]+)=(\S+)$", (ROOT / "scripts/pins.sh").read_text(), re.MULTILINE))
-    assert pins((ROOT / "requirements.txt").read_text())["torch"] == shell["TORCH_VERSION"]
+    versions = {name: version for name, version, _ in pins((ROOT / "requirements.txt").read_text())}
+    assert versions["torch"] == shell["TORCH_VERSION"]
     # tch 0.26 binds libtorch 2.13.
     assert re.search(r'^tch = "0\.26\.\d+"', (ROOT / "Cargo.toml").read_text(), re.MULTILINE)
     assert shell["TORCH_VERSION"] == "2.13.0"

@@ -11,7 +11,7 @@
 //! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123).build()?;
 //! assert_eq!(model.depth(), 5);
 //! // torch: model.layers[0][0].weight[0, 0], drawn by the CPU-independent generator.
-//! let first_weight = model.parameters()[0].double_value(&[0, 0]) as f32;
+//! let first_weight = model.parameters()[0].f_double_value(&[0, 0])? as f32;
 //! assert_eq!(first_weight, -0.23542964);
 //! # Ok::<(), gradflow::Error>(())
 //! ```
