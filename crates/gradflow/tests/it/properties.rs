@@ -26,10 +26,14 @@ fn any_f32() -> impl Strategy<Value = f32> {
     ]
 }
 
-/// Size lists, valid or not, each with an input as wide as its first size (none if that is
-/// not a positive width).
+/// Size lists, three in four valid, each with an input as wide as its first size (none if
+/// that is not a positive width).
 fn sizes_and_input() -> impl Strategy<Value = (Vec<i64>, Vec<f32>)> {
-    prop::collection::vec(-2i64..12, 0..12).prop_flat_map(|sizes| {
+    let sizes = prop_oneof![
+        3 => prop::collection::vec(1i64..12, 2..12),
+        1 => prop::collection::vec(-2i64..12, 0..12),
+    ];
+    sizes.prop_flat_map(|sizes| {
         let width = sizes.first().map_or(0, |&w| w.max(0) as usize);
         (Just(sizes), prop::collection::vec(-4.0f32..4.0, width))
     })
@@ -58,10 +62,15 @@ proptest! {
         let builder = DeepNetwork::builder(&sizes).shortcut(shortcut).activation(activation).seed(seed);
         let mut model = match builder.build() {
             Ok(model) => model,
-            Err(Error::TooFewSizes { got }) => return Ok(prop_assert_eq!(got, sizes.len())),
+            Err(Error::TooFewSizes { got }) => {
+                prop_assert_eq!(got, sizes.len());
+                return Ok(());
+            }
+            // The first size that is not positive, named with its index.
             Err(Error::NonPositiveSize { index, size }) => {
                 prop_assert!(sizes.iter().take(index).all(|&s| s >= 1));
-                return Ok(prop_assert!(size < 1 && sizes[index] == size));
+                prop_assert!(size < 1 && sizes[index] == size);
+                return Ok(());
             }
             Err(other) => return Err(TestCaseError::fail(format!("{other}"))),
         };
