@@ -80,6 +80,8 @@ impl ExplorerConfig {
     pub fn build(&self) -> Result<Explorer> {
         self.check()?;
         let settings = self.settings();
+        // The networks are independent and tiny (libtorch runs each on one core), so one
+        // worker per core takes every other setting; only drawing the weights is serialised.
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let threads = threads.min(settings.len());
         let mut reports: Vec<Option<GradientReport>> = vec![None; settings.len()];
@@ -96,7 +98,7 @@ impl ExplorerConfig {
                 })
                 .collect();
             for worker in workers {
-                // Workers do not panic on any grid that passed `check`; if one did, say where.
+                // Workers do not panic on a grid that passed `check`; if one did, pass it on.
                 let done = worker
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
