@@ -227,10 +227,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
         }
         Command::Explore { html, seed } => {
             let explorer = Explorer::new().seed(*seed).build()?;
-            std::fs::write(html, explorer.to_page()?).map_err(|source| Error::Io {
-                path: html.display().to_string(),
-                source,
-            })?;
+            explorer.save_page(html)?;
             let networks = explorer.reports.len();
             write_lines(
                 out,

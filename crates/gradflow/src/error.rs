@@ -37,13 +37,6 @@ pub enum Error {
         expected: &'static str,
     },
 
-    #[error("cannot read {what} from {text:?}: {reason}")]
-    Parse {
-        what: &'static str,
-        text: String,
-        reason: String,
-    },
-
     #[error("cannot draw a chart with no layers; compute a gradient report first")]
     EmptyReport,
 

@@ -9,10 +9,11 @@
 //! current setting. Setting a control and dispatching `input` or `change` updates everything.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
 
-use super::{compare, escape_html, WITHOUT_SHORTCUT, WITH_SHORTCUT};
+use super::{compare, escape_html, write_file, WITHOUT_SHORTCUT, WITH_SHORTCUT};
 use crate::results::Explorer;
 use crate::settings::{Activation, Shortcut};
 use crate::{Error, Result};
@@ -24,27 +25,11 @@ impl Explorer {
     /// The setting shown first: the seed's network (depth 5, width 3, ReLU) where the grid
     /// has it, else its first depth, width and activation.
     pub fn default_setting(&self) -> Option<(usize, i64, Activation)> {
-        let pick = |values: &[usize], wanted| {
-            values
-                .iter()
-                .copied()
-                .find(|&v| v == wanted)
-                .or(values.first().copied())
-        };
-        let depth = pick(&self.depths, 5)?;
-        let width = self
-            .widths
-            .iter()
-            .copied()
-            .find(|&w| w == 3)
-            .or(self.widths.first().copied())?;
-        let activation = self
-            .activations
-            .iter()
-            .copied()
-            .find(|&a| a == Activation::Relu)
-            .or(self.activations.first().copied())?;
-        Some((depth, width, activation))
+        Some((
+            preferred(&self.depths, 5)?,
+            preferred(&self.widths, 3)?,
+            preferred(&self.activations, Activation::Relu)?,
+        ))
     }
 
     /// The explorer as one piece of HTML for a notebook cell, a page or a slide.
@@ -106,6 +91,11 @@ impl Explorer {
         ))
     }
 
+    /// Writes [`to_page`](Self::to_page) to `path`.
+    pub fn save_page(&self, path: impl AsRef<Path>) -> Result<()> {
+        write_file(path.as_ref(), &self.to_page()?)
+    }
+
     /// Shows the explorer as a Jupyter cell's output in evcxr; a line of text where HTML is
     /// not shown.
     pub fn evcxr_display(&self) {
@@ -154,6 +144,15 @@ impl Explorer {
             BASE64_STANDARD.encode(bytes),
         )
     }
+}
+
+/// `wanted` if `values` offers it, else the first value.
+fn preferred<T: Copy + PartialEq>(values: &[T], wanted: T) -> Option<T> {
+    values
+        .iter()
+        .copied()
+        .find(|&v| v == wanted)
+        .or(values.first().copied())
 }
 
 /// `<option>`s from (value, label, selected).

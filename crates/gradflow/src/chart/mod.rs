@@ -79,11 +79,7 @@ impl Svg {
 
     /// Writes the SVG document to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        std::fs::write(path, &self.document).map_err(|source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        })
+        write_file(path.as_ref(), &self.document)
     }
 
     /// An `<img>` holding the chart, as wide as its container allows and never wider than
@@ -120,6 +116,14 @@ impl fmt::Display for Svg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.document)
     }
+}
+
+/// Writes a chart or page to `path`, saying which file could not be written.
+fn write_file(path: &Path, contents: &str) -> Result<()> {
+    std::fs::write(path, contents).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// `text` with the characters that HTML gives a meaning escaped.
