@@ -107,3 +107,16 @@ def test_the_exported_notebook_carries_a_working_explorer(browser, path, tmp_pat
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.execute_script("document.querySelector('[data-gradflow-explorer]').scrollIntoView();")
     browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-explorer.png"))
+
+
+def test_an_explorer_stripped_of_its_scripts_does_not_stop_another(browser, page):
+    """As in JupyterLab with an untrusted notebook's explorer open beside a live one."""
+    html = page.read_text(encoding="utf-8")
+    explorer = html[html.index("<div data-gradflow-explorer"):html.rindex("</div>") + len("</div>")]
+    stripped = re.sub(r"<script\b.*?</script>", "", explorer, flags=re.S)
+    both = page.with_name("both.html")
+    both.write_text(html.replace(explorer, stripped + explorer), encoding="utf-8")
+    browser.get(both.as_uri())
+    ready = browser.execute_script(
+        "return [...document.querySelectorAll('[data-gradflow-explorer]')].map(r => r.dataset.ready === 'true');")
+    assert ready == [False, True]

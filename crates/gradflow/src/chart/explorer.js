@@ -113,9 +113,11 @@
   }
 
   function start(root) {
-    if (root.dataset.ready) return;
+    // An explorer whose scripts a sanitizer removed (an untrusted notebook's) keeps its still.
+    const data = root.querySelector("script[data-grid]");
+    if (root.dataset.ready || data === null) return;
     root.dataset.ready = "true";
-    const grid = JSON.parse(root.querySelector("script[data-grid]").textContent);
+    const grid = JSON.parse(data.textContent);
     const bytes = Uint8Array.from(atob(grid.means), (c) => c.charCodeAt(0));
     const means = new Float32Array(bytes.buffer);
     // Where each depth's pair of reports starts within one width's block of means.
@@ -157,7 +159,7 @@
     update();
   }
 
-  const own = document.currentScript && document.currentScript.closest("[data-gradflow-explorer]");
-  if (own) start(own);
+  // This script's own explorer is in the document by the time it runs; the others were
+  // started by their own scripts, and `start` skips them.
   document.querySelectorAll("[data-gradflow-explorer]").forEach(start);
 })();
