@@ -18,3 +18,5 @@ SLIDES_ASSETS=$GRADFLOW_CACHE/slides-assets
 # The kernels' build folders, one set per checkout (the dependencies are built against that
 # checkout's libtorch). Outside the checkout: cargo refuses a package inside our workspace.
 KERNEL_BUILD=$GRADFLOW_CACHE/kernel-build/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
+# What the set-up pre-builds there, which each slot's first kernel starts from.
+KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt

@@ -88,13 +88,14 @@ kernelspec() {
 
 kernel_deps() {
   # The kernel's first `:dep` compiles tch and plotters; do it once here, not in front of a class.
-  local key stamp=$KERNEL_BUILD/slot-0/.gradflow-prebuilt
+  # Kernels copy this folder into their slots (scripts/kernel), under a shared lock.
+  local key stamp=$KERNEL_PREBUILT/.gradflow-prebuilt
   key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml crates/gradflow/build.rs scripts/evcxr/*;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
   step "pre-building the notebooks' dependencies for the kernel (first time: ~3 minutes; after a change: seconds)"
-  "$venv/bin/python" scripts/notebooks.py prebuild
-  mkdir -p "$(dirname "$stamp")"
+  mkdir -p "$KERNEL_PREBUILT"
+  GRADFLOW_KERNEL_DIR=$KERNEL_PREBUILT flock "$KERNEL_PREBUILT.lock" "$venv/bin/python" scripts/notebooks.py prebuild
   echo "$key" >"$stamp"
 }
 

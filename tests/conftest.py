@@ -29,7 +29,8 @@ def browser():
                  "--window-size=1280,720", "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
-    driver.set_script_timeout(900)
+    # Every script returns within seconds; long waits poll (WebDriver's reads time out at 120 s).
+    driver.set_script_timeout(60)
     set_viewport(driver, 1280, 720)
     yield driver
     driver.quit()

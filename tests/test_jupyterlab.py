@@ -4,6 +4,7 @@ untrusted), run from clean, edited and re-run, and given a bad edit. Screenshots
 target/screenshots/ for a person to look at; Run All times are printed, not asserted."""
 
 import base64
+import itertools
 import os
 import shutil
 import socket
@@ -79,15 +80,21 @@ class Notebook:
     """A notebook open in JupyterLab, driven through `window.jupyterapp` as its menus would.
     Closing it drops its changes and shuts its kernel down."""
 
+    opened = itertools.count()
+
     def __init__(self, browser, lab, name):
         self.browser, self.name = browser, name
         set_viewport(browser, 1280, 720)
-        browser.get(f"{lab}/lab/tree/notebooks/{name}")
+        # A workspace of its own, so that JupyterLab restores no notebook of an earlier test
+        # beside this one: a second kernel would compete for the two cores and the warm build.
+        browser.get(f"{lab}/lab/workspaces/test-{next(self.opened)}/tree/notebooks/{name}")
         WebDriverWait(browser, 120).until(lambda b: b.execute_script(
             "const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
             "return !!(w && w.context && w.context.isReady && w.sessionContext.session"
             " && w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'"
             " && w.content.widgets.length > 0);"))
+        running = self.run("return [...jupyterapp.serviceManager.sessions.running()].map(s => s.path);")
+        assert running == [f"notebooks/{name}"], f"one notebook, one kernel: {running}"
         # The file browser stays open beside the notebook, as a person has it.
         self.run("return jupyterapp.commands.execute('filebrowser:activate');")
 
@@ -110,13 +117,19 @@ class Notebook:
                         ".filter(c => c.model.type === 'code' && c.model.trusted).length;")
 
     def command(self, name):
-        """Runs a JupyterLab command and waits until it is done, cells and all."""
+        """Runs a JupyterLab command and waits until it is done, cells and all. The wait is a
+        poll of short calls: one call held open for minutes would outlast WebDriver's own
+        2-minute read timeout while a cold kernel compiles."""
         started = time.monotonic()
-        self.browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "jupyterapp.commands.execute(arguments[0]).then(() => done(true), e => done(String(e)));", name)
-        WebDriverWait(self.browser, RUN_ALL_S).until(lambda b: self.run(
-            "return jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';"))
+        self.run("window.gradflowCommand = null;"
+                 "jupyterapp.commands.execute(arguments[0])"
+                 ".then(() => { window.gradflowCommand = 'done'; }, e => { window.gradflowCommand = String(e); });",
+                 name)
+        outcome = WebDriverWait(self.browser, RUN_ALL_S, poll_frequency=0.2).until(lambda b: self.run(
+            "return window.gradflowCommand"
+            " && jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+            " && window.gradflowCommand;"))
+        assert outcome == "done", f"{name}: {outcome}"
         return time.monotonic() - started
 
     def select(self, snippet):

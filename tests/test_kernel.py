@@ -1,9 +1,15 @@
-"""Bad edits in a live kernel: the cell shows a message, the kernel lives on, and the original
-cells then give the seed's lines again."""
+"""The kernel as a lecture uses it: bad edits show a message and the kernel lives on; re-runs
+keep no memory; a second kernel starts warm."""
+
+import fcntl
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
 import notebooks
+from conftest import ROOT
 from outputs import text
 from pytorch import reference
 from test_notebooks import SEED_NOTEBOOK
@@ -120,3 +126,46 @@ def test_a_leak_in_the_cell_is_caught(committed):
     _, gradient, control = rerun_growth(committed, leak=True)
     assert gradient - control > BOUND, (
         f"the leaking cell grew the kernel by {gradient / 2**20:.1f} MiB, the control by {control / 2**20:.1f} MiB")
+
+
+def kernel_build_folders():
+    """The kernels' build folders of this checkout and the set-up's pre-built one (scripts/pins.sh)."""
+    script = 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD" && echo "$KERNEL_PREBUILT"'
+    out = subprocess.run(["bash", "-c", script, "pins", str(ROOT)], capture_output=True, text=True, check=True)
+    return [Path(line) for line in out.stdout.split()]
+
+
+def dependency_libraries(folder):
+    """tch's and torch-sys's compiled libraries in a build folder, with their times of writing."""
+    return sorted((p.name, p.stat().st_mtime_ns) for name in ("libtch-*.rlib", "libtorch_sys-*.rlib")
+                  for p in (folder / "target").rglob(name))
+
+
+def test_a_second_kernel_starts_from_the_prebuilt_dependencies():
+    """Two notebooks open at once, or a restart while the old kernel still exits: the new kernel
+    gets a slot never used before, which must start from the set-up's build, not compile tch
+    again for minutes. Every free slot but one new one is held, so the kernel takes that one."""
+    builds, prebuilt = kernel_build_folders()
+    assert dependency_libraries(prebuilt), "the set-up pre-built tch and torch-sys"
+    held, slot = [], None
+    try:
+        for number in range(8):
+            lock = open(builds / f"slot-{number}.lock", "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                continue
+            if slot is None and not (builds / f"slot-{number}").exists():
+                slot = builds / f"slot-{number}"
+                lock.close()
+            else:
+                held.append(lock)
+        assert slot is not None, "a slot never used"
+        notebooks.prebuild()
+        assert dependency_libraries(slot) == dependency_libraries(prebuilt)
+    finally:
+        for lock in held:
+            lock.close()
+        if slot is not None:
+            shutil.rmtree(slot, ignore_errors=True)
