@@ -11,6 +11,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 # The chart colours of crates/gradflow/src/chart/mod.rs.
 WITHOUT_SHORTCUT = "#D55E00"
 WITH_SHORTCUT = "#0072B2"
+FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')
 # A chart is shown as an <img> whose source is the SVG document, base64-encoded.
 SVG_IMAGE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 # A number standing on its own, not a digit inside a name such as layers.0.0.weight.
@@ -19,6 +20,8 @@ NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|inf|nan|NaN)(
 RELATIVE = 1e-6
 # Bars, points and cells may move by this many pixels (coordinates are rounded to whole pixels).
 PIXELS = 2
+# The smallest text a person reads comfortably on a screen or a projector, in pixels.
+LEGIBLE_PX = 12
 
 
 def text(cell):
@@ -57,6 +60,11 @@ def is_explorer(cell):
 def live_charts(nb):
     """The chart images a page shows when its scripts run: all but the explorers' stills."""
     return sum(len(svgs(cell)) for cell in nb.cells if not is_explorer(cell))
+
+
+def smallest_font(svg):
+    """The smallest font size in an SVG chart, in its own pixels."""
+    return min(float(size) for size in FONT_SIZE.findall(svg))
 
 
 def bars(svg):

@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import notebooks
 from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS
 from pytorch import default_input, references
+from test_charts import collisions_on_page
 
 ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"]
 WIDTHS = [1, 2, 3, 4, 8, 16, 32, 64]
@@ -72,11 +73,13 @@ def test_every_setting_prints_pytorchs_lines_and_draws_its_bars(browser, page):
         assert (page_shows["without"], page_shows["with"]) == (drawn(pair[0]), drawn(pair[1]))
 
 
-def test_the_bar_count_follows_the_depth(browser, page):
+def test_the_bar_count_follows_the_depth_and_nothing_overlaps(browser, page):
     browser.get(page.as_uri())
-    for depth in (1, 5, 17, 32):
-        shows = browser.execute_script(SHOW, depth, 3, "tanh", True, None)
-        assert shows["without"] == shows["with"] == depth
+    for depth in (1, 5, 8, 12, 17, 32):
+        for width in (1, 64):
+            shows = browser.execute_script(SHOW, depth, width, "tanh", True, None)
+            assert shows["without"] == shows["with"] == depth
+            assert collisions_on_page(browser, "[data-chart] svg") == [], f"depth {depth}, width {width}"
     browser.save_screenshot(str(SCREENSHOTS / "explorer-page.png"))
 
 

@@ -1,6 +1,7 @@
 """The exported HTML pages and slide decks render their charts in a real browser (Debian's headless Chromium),
 with no network. Screenshots go to target/screenshots/ for a person to look at."""
 
+import base64
 import re
 
 import pytest
@@ -8,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
 from conftest import NOTEBOOK_PATHS, SCREENSHOTS
-from outputs import is_explorer, live_charts, svgs
+from outputs import LEGIBLE_PX, is_explorer, live_charts, smallest_font, svgs
 
 SVG_IMAGES = '.jp-OutputArea-output img[src^="data:image/svg+xml"]'
 
@@ -67,11 +68,12 @@ def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, commit
             "if (img === null || !img.complete) return null;"
             "const r = img.getBoundingClientRect();"
             "return [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight,"
-            "        document.querySelectorAll('section.present:not(.stack) .jp-InputArea').length];", images))
-        left, top, right, bottom, width, height, inputs = rect
+            "        document.querySelectorAll('section.present:not(.stack) .jp-InputArea').length, img.src];", images))
+        left, top, right, bottom, width, height, inputs, src = rect
         assert (width, height) == (1280, 720)
-        assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"slide {h}/{v} cuts its chart: {rect}"
-        assert right - left >= 900, f"slide {h}/{v}: the chart is only {right - left:.0f} px wide"
+        assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"slide {h}/{v} cuts its chart: {rect[:6]}"
+        shown = smallest_font(base64.b64decode(src.split(",", 1)[1]).decode("utf-8")) * (right - left) / 1280
+        assert shown >= LEGIBLE_PX, f"slide {h}/{v}: the chart's smallest text is {shown:.1f} px on the projector"
         assert inputs == 0, f"slide {h}/{v} shows code"
         browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-{number}.png"))
 

@@ -18,7 +18,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS, set_viewport
-from outputs import bars, live_charts, svgs
+from outputs import LEGIBLE_PX, bars, live_charts, smallest_font, svgs
 from pytorch import reference
 from test_explorer import SHOW
 
@@ -26,8 +26,6 @@ SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connect
 SEED_SIZES = "[3, 3, 3, 3, 3, 1]"
 # The first cell compiles the notebook's dependencies when the kernel's build folder is cold.
 RUN_ALL_S = 900
-# Charts drawn 1280 px wide with axis labels of 20 px or more read at 12 px or more from here.
-LEGIBLE_WIDTH = 768
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +189,8 @@ def assert_shown_and_fitting(charts, expected):
         assert chart["loaded"], "the chart's image is decoded"
         assert chart["width"] <= chart["area_width"] + 1 and chart["right"] <= chart["area_right"] + 1, chart
         assert chart["right"] <= chart["window"], chart
-        assert chart["width"] >= min(LEGIBLE_WIDTH, 1280), f"{chart['width']:.0f} px wide: text too small to read"
+        shown = smallest_font(svg_of(chart)) * chart["width"] / 1280
+        assert shown >= LEGIBLE_PX, f"{chart['width']:.0f} px wide: its smallest text is {shown:.1f} px on screen"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)

@@ -4,14 +4,15 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    colour, draw_legend, drawable, layer_label, log_range, power_label, render, short_value, Area,
-    Fonts, Svg, FONT,
+    decades, draw_legend, drawable, layer_label, log_range, power_label, render, short_value,
+    text_width, Area, Entry, Fonts, Svg, FONT,
 };
 use crate::results::GradientReport;
+use crate::settings::Shortcut;
 use crate::{Error, Result};
 
-/// Above this many bars, value labels would overlap, so they are left out.
-const MAX_VALUE_LABELS: usize = 24;
+/// Free pixels between neighbouring value labels, below which they are left out.
+const LABEL_GAP: u32 = 6;
 
 impl GradientReport {
     /// A bar chart of this report's per-layer mean |gradient|: [`layer_chart`].
@@ -27,21 +28,20 @@ pub fn layer_chart(report: &GradientReport) -> Result<Svg> {
         report.shortcut.label(),
         report.activation.module_name()
     );
-    render(&title, |root| {
-        draw_bars(root, &title, &[report], &Fonts::SLIDE)
-    })
+    bar_chart(&title, &[report])
 }
 
 /// Two bars per layer, `without` beside `with`, on one log axis.
 pub fn compare(without: &GradientReport, with: &GradientReport) -> Result<Svg> {
     check_same_depth(without, with)?;
-    let title = "Mean |gradient| per layer: without vs with shortcut";
-    render(title, |root| {
-        draw_bars(root, title, &[without, with], &Fonts::SLIDE)
-    })
+    bar_chart(
+        "Mean |gradient| per layer: without vs with shortcut",
+        &[without, with],
+    )
 }
 
-/// Small multiples: one comparison per activation, without beside with shortcut.
+/// Small multiples: one comparison per activation, without beside with shortcut, under one
+/// legend.
 pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg> {
     if pairs.is_empty() {
         return Err(Error::EmptyReport);
@@ -53,16 +53,26 @@ pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg
     let rows = pairs.len().div_ceil(columns);
     let title = "Mean |gradient| per layer, by activation";
     render(title, |root| {
-        let panels = root.titled(title, (FONT, 36))?;
+        let area = root.titled(title, (FONT, 36))?;
+        let panels = draw_legend(&area, &Shortcut::BOTH.map(Entry::bars), Fonts::PANEL.label)?;
         for (panel, (without, with)) in panels.split_evenly((rows, columns)).iter().zip(pairs) {
-            draw_bars(
-                panel,
+            let panel = panel.titled(
                 without.activation.module_name(),
-                &[without, with],
-                &Fonts::PANEL,
+                (FONT, Fonts::PANEL.caption),
             )?;
+            draw_bars(&panel, &[without, with], &Fonts::PANEL)?;
         }
         Ok(())
+    })
+}
+
+/// A slide of bars: the title, a legend of the reports' variants, the bars.
+fn bar_chart(title: &str, reports: &[&GradientReport]) -> Result<Svg> {
+    render(title, |root| {
+        let area = root.titled(title, (FONT, Fonts::SLIDE.caption))?;
+        let legend: Vec<Entry> = reports.iter().map(|r| Entry::bars(r.shortcut)).collect();
+        let area = draw_legend(&area, &legend, Fonts::SLIDE.label)?;
+        draw_bars(&area, reports, &Fonts::SLIDE)
     })
 }
 
@@ -76,28 +86,29 @@ fn check_same_depth(without: &GradientReport, with: &GradientReport) -> Result<(
     Ok(())
 }
 
-/// Draws each report as one series of bars, grouped by layer.
-fn draw_bars(
-    area: &Area<'_>,
-    title: &str,
-    reports: &[&GradientReport],
-    fonts: &Fonts,
-) -> Result<()> {
+/// Draws each report as one series of bars, grouped by layer, each bar labelled with its value
+/// where the labels have room.
+fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Result<()> {
     let layers = reports.first().map_or(0, |report| report.layers.len());
     if layers == 0 {
         return Err(Error::EmptyReport);
     }
     let all_values = reports.iter().flat_map(|report| report.weight_means());
     let (floor, ceiling) = log_range(all_values.map(f64::from), true);
+    let (labelled, light) = decades(floor, ceiling, 8);
     let bar_width = 0.8 / reports.len() as f64;
-    let show_values = layers * reports.len() <= MAX_VALUE_LABELS;
 
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, fonts.caption))
         .margin(fonts.label)
         .x_label_area_size(fonts.label * 3)
         .y_label_area_size(fonts.label * 9 / 2)
-        .build_cartesian_2d(-0.5..layers as f64 - 0.5, (floor..ceiling).log_scale())?;
+        .build_cartesian_2d(
+            -0.5..layers as f64 - 0.5,
+            (floor..ceiling)
+                .log_scale()
+                .with_key_points(labelled)
+                .with_light_points(light),
+        )?;
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -109,8 +120,22 @@ fn draw_bars(
         .label_style((FONT, fonts.label))
         .axis_desc_style((FONT, fonts.desc))
         .draw()?;
+
+    // Neighbouring labels stand a bar apart, or a layer apart when each layer has one bar.
+    let spacing = if reports.len() > 1 { bar_width } else { 1.0 };
+    let spacing_px = (chart.backend_coord(&(spacing, ceiling)).0
+        - chart.backend_coord(&(0.0, ceiling)).0)
+        .unsigned_abs();
+    let widest_label = reports
+        .iter()
+        .flat_map(|report| report.weight_means())
+        .map(|v| text_width(&short_value(f64::from(v)), fonts.value))
+        .max()
+        .unwrap_or(0);
+    let show_values = widest_label + LABEL_GAP <= spacing_px;
+
     for (k, report) in reports.iter().enumerate() {
-        let colour = colour(report.shortcut);
+        let colour = super::colour(report.shortcut);
         let left = |i: usize| i as f64 - 0.4 + k as f64 * bar_width;
         let bars = report
             .weight_means()
@@ -125,16 +150,7 @@ fn draw_bars(
                     )
                 })
             });
-        let swatch = fonts.label as i32 / 2;
-        chart
-            .draw_series(bars)?
-            .label(report.shortcut.label())
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - swatch), (x + 2 * swatch, y + swatch)],
-                    colour.filled(),
-                )
-            });
+        chart.draw_series(bars)?;
         if show_values {
             let label_style = TextStyle::from((FONT, fonts.value).into_font())
                 .color(&BLACK)
@@ -151,5 +167,5 @@ fn draw_bars(
             chart.draw_series(labels)?;
         }
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, fonts.label)
+    Ok(())
 }

@@ -5,8 +5,8 @@
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
   const WIDTH = 1280, HEIGHT = 720;
-  // Value labels need the room of a bar as wide as the Rust charts' at their limit.
-  const MAX_VALUE_LABELS = 12, MAX_NAMED_LAYERS = 10;
+  // Above this many layers, the x axis shows layer numbers instead of module names.
+  const MAX_NAMED_LAYERS = 10;
 
   // Three significant digits, as the SVG charts label their bars: 0.556, 0.0764, 6.88e-4.
   function shortValue(v) {
@@ -69,10 +69,14 @@
     const name = grid.names[grid.activations.indexOf(setting.activation)];
     svg.appendChild(element("text", {x: WIDTH / 2, y: 48, "text-anchor": "middle", "font-size": 34},
       `Mean |gradient| per layer (${name}, depth ${setting.depth}, width ${setting.width})`));
+    // A line at every decade; a label at every one, or every step-th where they would touch.
+    const step = Math.max(1, Math.ceil(36 / ((bottom - top) / decades)));
     for (let e = Math.round(Math.log10(floor)); e <= Math.round(Math.log10(ceiling)); e++) {
       const at = y(Math.pow(10, e));
       svg.appendChild(element("line", {x1: left, x2: right, y1: at, y2: at, stroke: "#DDDDDD"}));
-      svg.appendChild(element("text", {x: left - 12, y: at + 9, "text-anchor": "end", "font-size": 26}, `1e${e}`));
+      if (e % step === 0) {
+        svg.appendChild(element("text", {x: left - 12, y: at + 9, "text-anchor": "end", "font-size": 26}, `1e${e}`));
+      }
     }
     svg.appendChild(element("line", {x1: left, x2: left, y1: top, y2: bottom, stroke: "#000000"}));
     svg.appendChild(element("line", {x1: left, x2: right, y1: bottom, y2: bottom, stroke: "#000000"}));
@@ -86,10 +90,13 @@
       "font-size": 28}, "layer (input side → output side)"));
     svg.appendChild(element("text", {x: 0, y: 0, "text-anchor": "middle", "font-size": 28,
       transform: `translate(40 ${(top + bottom) / 2}) rotate(-90)`}, "mean |weight gradient|, log scale"));
-    const showValues = 2 * layers <= MAX_VALUE_LABELS;
+    // Value labels only where each fits over its bar, whose neighbour's label stands a bar's
+    // width away (0.55 em a character: as wide as common sans-serif digits, or wider).
+    const width = group * 0.4;
+    const widest = Math.max(...values.flat().map((v) => shortValue(v).length)) * 0.55 * 22;
+    const showValues = widest <= width;
     values.forEach((variant, k) => {
       const opacity = (k === 1) === setting.shortcut ? 1 : 0.45;
-      const width = group * 0.4;
       variant.forEach((v, i) => {
         const x = left + i * group + group * 0.1 + k * width;
         if (isFinite(v) && v > 0) {

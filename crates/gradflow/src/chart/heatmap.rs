@@ -31,7 +31,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     // At most this many columns: wider runs are averaged, step by step, into bins.
     let columns = steps.min(100);
     let title = "Mean |gradient| per layer during training (colour: log₁₀)";
-    render(title, |root| {
+    let mut svg = render(title, |root| {
         let panels = root.titled(title, (FONT, 34))?;
         let (maps, scale) = panels.split_horizontally(panels.dim_in_pixel().0 - 150);
         for (panel, run) in maps.split_evenly((1, runs.len())).iter().zip(runs) {
@@ -48,7 +48,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
                 .x_label_formatter(&|c| format!("{}", c * steps / columns))
                 .y_label_formatter(&|y| layer_label(*y, layers))
                 .x_desc("step")
-                .label_style((FONT, 20))
+                .label_style((FONT, 23))
                 .axis_desc_style((FONT, 24))
                 .draw()?;
             let cells = (0..columns).flat_map(|c| (0..layers).map(move |l| (c, l)));
@@ -83,7 +83,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
             .disable_mesh()
             .disable_x_axis()
             .y_label_formatter(&|e| format!("1e{e:.0}"))
-            .label_style((FONT, 20))
+            .label_style((FONT, 23))
             .draw()?;
         let band = (high - low) / 64.0;
         legend.draw_series((0..64).map(|i| {
@@ -94,5 +94,10 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
             )
         }))?;
         Ok(())
-    })
+    })?;
+    // Cells edge to edge: without this, a scaled chart shows hairline seams between them.
+    svg.document = svg
+        .document
+        .replacen("<svg ", r#"<svg shape-rendering="crispEdges" "#, 1);
+    Ok(svg)
 }

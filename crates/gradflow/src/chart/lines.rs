@@ -1,9 +1,13 @@
 //! Lines: the first layer's gradient against depth, and the training loss against steps.
 
+use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
-use super::{colour, draw_legend, drawable, log_range, power_label, render, Area, Svg, FONT};
+use super::{
+    colour, decades, draw_legend, drawable, log_range, power_label, render, Area, Entry, Sample,
+    Svg, FONT,
+};
 use crate::results::{Sweep, Training};
 use crate::settings::Shortcut;
 use crate::{Error, Result};
@@ -22,18 +26,37 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         "First layer's mean |gradient| against depth ({})",
         sweep.activation.module_name()
     );
+    let widths = sweep.widths();
+    let stroke = |w: usize| if w == 0 { 4 } else { 2 };
+    let legend: Vec<Entry> = widths
+        .iter()
+        .enumerate()
+        .flat_map(|(w, width)| {
+            Shortcut::BOTH.map(|shortcut| Entry {
+                label: format!("{}, width {width}", shortcut.label()),
+                colour: colour(shortcut),
+                sample: Sample::Line { stroke: stroke(w) },
+            })
+        })
+        .collect();
     render(&title, |root| {
         let axes = Axes {
             title: &title,
             x_desc: "depth (layers), log scale",
             y_desc: "first layer's mean |gradient|",
-            x_labels: 20,
+            legend: &legend,
         };
-        let depth_axis = (min_depth * 0.9..max_depth * 1.1).log_scale();
+        // Each depth of the sweep is labelled, and only those.
+        let mut labelled = depths.clone();
+        labelled.sort_by(f64::total_cmp);
+        labelled.dedup();
+        let depth_axis = (min_depth * 0.9..max_depth * 1.1)
+            .log_scale()
+            .with_key_points(labelled);
         let mut chart = axes.draw(root, depth_axis, log_range(values, false), &|x| {
             format!("{x:.0}")
         })?;
-        for (w, width) in sweep.widths().into_iter().enumerate() {
+        for (w, &width) in widths.iter().enumerate() {
             for shortcut in Shortcut::BOTH {
                 let colour = colour(shortcut);
                 let points: Vec<(f64, f64)> = sweep
@@ -42,11 +65,8 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
                     .map(|(depth, v)| (depth as f64, f64::from(v)))
                     .filter(|&(_, v)| drawable(v))
                     .collect();
-                let style = ShapeStyle::from(colour).stroke_width(if w == 0 { 4 } else { 2 });
-                chart
-                    .draw_series(LineSeries::new(points.clone(), style))?
-                    .label(format!("{}, width {width}", shortcut.label()))
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 30, y)], style));
+                let style = ShapeStyle::from(colour).stroke_width(stroke(w));
+                chart.draw_series(LineSeries::new(points.clone(), style))?;
                 let size = 7;
                 if w == 0 {
                     chart.draw_series(
@@ -63,7 +83,7 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
                 }
             }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft, 24)
+        Ok(())
     })
 }
 
@@ -77,14 +97,25 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
         .iter()
         .flat_map(|run| run.losses.iter().map(|&l| f64::from(l)));
     let title = "Training loss: without vs with shortcut";
+    let legend: Vec<Entry> = runs
+        .iter()
+        .map(|run| Entry {
+            label: run.shortcut.label().to_owned(),
+            colour: colour(run.shortcut),
+            sample: Sample::Line { stroke: 4 },
+        })
+        .collect();
     render(title, |root| {
         let axes = Axes {
             title,
             x_desc: "step",
             y_desc: "mean squared error, log scale",
-            x_labels: 10,
+            legend: &legend,
         };
-        let mut chart = axes.draw(root, 0..steps, log_range(losses, false), &|x| x.to_string())?;
+        let steps_axis = (0..steps).with_key_points(step_labels(steps));
+        let mut chart = axes.draw(root, steps_axis, log_range(losses, false), &|x| {
+            x.to_string()
+        })?;
         for run in runs {
             let style = ShapeStyle::from(colour(run.shortcut)).stroke_width(4);
             let points = run
@@ -92,24 +123,34 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
                 .iter()
                 .enumerate()
                 .map(|(step, &l)| (step, f64::from(l)));
-            chart
-                .draw_series(LineSeries::new(points.filter(|&(_, l)| drawable(l)), style))?
-                .label(run.shortcut.label())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 30, y)], style));
+            chart.draw_series(LineSeries::new(points.filter(|&(_, l)| drawable(l)), style))?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 26)
+        Ok(())
     })
 }
 
-/// The frame the line charts share: a title, an x axis, and a log y axis in powers of ten.
+/// Round step numbers from 0 to `steps`, about ten of them.
+fn step_labels(steps: usize) -> Vec<usize> {
+    let rough = (steps / 10).max(1);
+    let magnitude = 10usize.pow(rough.ilog10());
+    let step = [1, 2, 5, 10]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= rough)
+        .unwrap_or(rough);
+    (0..=steps).step_by(step).collect()
+}
+
+/// The frame the line charts share: a title, a legend above the plot, an x axis, and a log y
+/// axis in powers of ten.
 struct Axes<'t> {
     title: &'t str,
     x_desc: &'t str,
     y_desc: &'t str,
-    x_labels: usize,
+    legend: &'t [Entry],
 }
 
-type LogY = LogCoord<f64>;
+type LogY = WithKeyPoints<LogCoord<f64>>;
 
 impl Axes<'_> {
     fn draw<'a, 'b, X>(
@@ -124,15 +165,22 @@ impl Axes<'_> {
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
             + ValueFormatter<X::Value>,
     {
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title, (FONT, 36))
+        let area = root.titled(self.title, (FONT, 36))?;
+        let area = draw_legend(&area, self.legend, 24)?;
+        let (labelled, light) = decades(floor, ceiling, 8);
+        let mut chart = ChartBuilder::on(&area)
             .margin(24)
             .x_label_area_size(80)
             .y_label_area_size(120)
-            .build_cartesian_2d(x, (floor..ceiling).log_scale())?;
+            .build_cartesian_2d(
+                x,
+                (floor..ceiling)
+                    .log_scale()
+                    .with_key_points(labelled)
+                    .with_light_points(light),
+            )?;
         chart
             .configure_mesh()
-            .x_labels(self.x_labels)
             .x_label_formatter(x_label)
             .y_label_formatter(&|y| power_label(*y))
             .x_desc(self.x_desc)
@@ -141,5 +189,20 @@ impl Axes<'_> {
             .axis_desc_style((FONT, 28))
             .draw()?;
         Ok(chart)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_labels;
+
+    #[test]
+    fn steps_are_labelled_in_round_numbers() {
+        assert_eq!(step_labels(300), (0..=300).step_by(50).collect::<Vec<_>>());
+        assert_eq!(step_labels(5), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            step_labels(1000),
+            (0..=1000).step_by(100).collect::<Vec<_>>()
+        );
     }
 }

@@ -22,8 +22,9 @@ use std::fmt;
 use std::path::Path;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
-use plotters::coord::{CoordTranslate, Shift};
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::settings::Shortcut;
 use crate::{Error, Result};
@@ -140,7 +141,9 @@ impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>>
     }
 }
 
-/// Font sizes: a full slide, or one panel of small multiples.
+/// Font sizes, in plotters' units (an SVG shows them at 1/1.24): a full slide, or one panel of
+/// small multiples. None below 23, so that a chart shrunk to a notebook column (two thirds of
+/// its width in JupyterLab at 1280 px) still shows text of 12 px or more.
 struct Fonts {
     caption: u32,
     label: u32,
@@ -153,13 +156,13 @@ impl Fonts {
         caption: 40,
         label: 26,
         desc: 28,
-        value: 22,
+        value: 24,
     };
     const PANEL: Fonts = Fonts {
         caption: 30,
-        label: 20,
-        desc: 20,
-        value: 16,
+        label: 23,
+        desc: 23,
+        value: 23,
     };
 }
 
@@ -180,20 +183,131 @@ fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg
     })
 }
 
-/// The legend of every chart: each series' sample and name in a framed, see-through box.
-fn draw_legend<'a, 'b: 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
-    position: SeriesLabelPosition,
-    font_size: u32,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT, font_size))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+/// How a legend shows one series: a filled square for bars, a stroke for lines.
+#[derive(Clone, Copy)]
+enum Sample {
+    Swatch,
+    Line { stroke: u32 },
+}
+
+/// One series in a legend.
+struct Entry {
+    label: String,
+    colour: RGBColor,
+    sample: Sample,
+}
+
+impl Entry {
+    /// The entry of one variant's bars.
+    fn bars(shortcut: Shortcut) -> Entry {
+        Entry {
+            label: shortcut.label().to_owned(),
+            colour: colour(shortcut),
+            sample: Sample::Swatch,
+        }
+    }
+}
+
+/// The legend of every chart: one band of entries above the plot, wrapped into centred rows,
+/// so that it never hides a bar, a line or a value. Returns the area left below it.
+fn draw_legend<'a>(area: &Area<'a>, entries: &[Entry], font_size: u32) -> Result<Area<'a>> {
+    let style = (FONT, font_size)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let (gap, spacing) = (font_size / 2, 2 * font_size);
+    let sample_width = |entry: &Entry| match entry.sample {
+        Sample::Swatch => font_size,
+        Sample::Line { .. } => 2 * font_size,
+    };
+    let widths: Vec<u32> = entries
+        .iter()
+        .map(|entry| sample_width(entry) + gap + text_width(&entry.label, font_size))
+        .collect();
+    let available = area.dim_in_pixel().0.saturating_sub(2 * spacing);
+    let rows = flow(&widths, spacing, available);
+    let row_height = font_size * 3 / 2;
+    let (band, rest) = area.split_vertically(rows.len() as u32 * row_height + gap);
+    let half = font_size as i32 / 2;
+    for (r, (row, used)) in rows.iter().enumerate() {
+        let mut x = (band.dim_in_pixel().0.saturating_sub(*used) / 2) as i32;
+        let y = (r as u32 * row_height + row_height / 2) as i32;
+        for &i in row {
+            let entry = &entries[i];
+            match entry.sample {
+                Sample::Swatch => band.draw(&Rectangle::new(
+                    [(x, y - half), (x + 2 * half, y + half)],
+                    entry.colour.filled(),
+                ))?,
+                Sample::Line { stroke } => band.draw(&PathElement::new(
+                    [(x, y), (x + sample_width(entry) as i32, y)],
+                    entry.colour.stroke_width(stroke),
+                ))?,
+            }
+            let text_x = x + (sample_width(entry) + gap) as i32;
+            band.draw_text(&entry.label, &style, (text_x, y))?;
+            x += (widths[i] + spacing) as i32;
+        }
+    }
+    Ok(rest)
+}
+
+/// Items of `widths` laid out left to right, `spacing` apart, in rows no wider than
+/// `available`: each row's items and its width.
+fn flow(widths: &[u32], spacing: u32, available: u32) -> Vec<(Vec<usize>, u32)> {
+    let mut rows: Vec<(Vec<usize>, u32)> = vec![];
+    for (i, &width) in widths.iter().enumerate() {
+        match rows.last_mut() {
+            Some((row, used)) if *used + spacing + width <= available => {
+                row.push(i);
+                *used += spacing + width;
+            }
+            _ => rows.push((vec![i], width)),
+        }
+    }
+    rows
+}
+
+/// A generous estimate of `text`'s width in pixels at `font_size` (plotters' size, which an
+/// SVG shows at 1/1.24 of it), for the common sans-serif fonts: too wide rather than too narrow.
+fn text_width(text: &str, font_size: u32) -> u32 {
+    let em = f64::from(font_size) / 1.24;
+    let ems: f64 = text
+        .chars()
+        .map(|c| match c {
+            '.' | ',' | ':' | 'i' | 'l' | 'j' | '|' | '\'' | ' ' => 0.34,
+            '-' | '(' | ')' | 'f' | 't' | 'r' => 0.42,
+            'm' | 'w' | 'M' | 'W' => 0.95,
+            c if c.is_uppercase() => 0.75,
+            _ => 0.64,
+        })
+        .sum();
+    (ems * em).ceil() as u32
+}
+
+/// The labelled and the light lines of a log axis from `floor` to `ceiling`, both powers of
+/// ten: every decade is labelled, both ends included (plotters' own choice can drop the
+/// lowest), or every `step`-th one, at multiples of `step`, when there would be more than
+/// `max_labels`. Light lines at 2…9 × each decade where there is room, else at each decade.
+fn decades(floor: f64, ceiling: f64, max_labels: usize) -> (Vec<f64>, Vec<f64>) {
+    let (low, high) = (floor.log10().round() as i32, ceiling.log10().round() as i32);
+    let count = (high - low + 1) as usize;
+    let step = count.div_ceil(max_labels.max(1)).max(1);
+    // Exact powers of ten: `10f64.powi(-3)` is not `1e-3`.
+    let power = |e: i32| format!("1e{e}").parse::<f64>().unwrap_or(f64::NAN);
+    let bold: Vec<f64> = (low..=high)
+        .rev()
+        .filter(|e| e.rem_euclid(step as i32) == 0)
+        .map(power)
+        .collect();
+    let light = if step == 1 && count <= 8 {
+        (low..high)
+            .flat_map(|e| (2..10).map(move |m| f64::from(m) * power(e)))
+            .collect()
+    } else {
+        (low..=high).map(power).collect()
+    };
+    (bold, light)
 }
 
 /// Only positive, finite values have a bar on a log axis; zeros, NaN and infinities get a label.
@@ -283,6 +397,34 @@ mod tests {
         assert_eq!(power_label(1e-3), "1e-3");
         assert_eq!(power_label(9.999999998e10), "1e11");
         assert_eq!(power_label(2.5e-3), "2.5e-3");
+    }
+
+    #[test]
+    fn log_axes_label_every_decade_or_every_step_th() {
+        let (labelled, light) = decades(1e-2, 1.0, 8);
+        assert_eq!(labelled, [1.0, 0.1, 0.01]);
+        assert_eq!(light.len(), 2 * 8);
+        assert_eq!(light[0], 2.0 * 0.01);
+        let (labelled, light) = decades(1e-19, 1e8, 8);
+        assert_eq!(labelled, [1e8, 1e4, 1.0, 1e-4, 1e-8, 1e-12, 1e-16]);
+        assert_eq!(light.len(), 28);
+    }
+
+    #[test]
+    fn legend_entries_flow_into_rows_that_fit() {
+        assert_eq!(
+            flow(&[300, 300, 300, 300], 50, 900),
+            [(vec![0, 1], 650), (vec![2, 3], 650)]
+        );
+        assert_eq!(flow(&[2000], 50, 1000), [(vec![0], 2000)]);
+        assert!(flow(&[], 50, 1000).is_empty());
+    }
+
+    #[test]
+    fn text_widths_are_generous() {
+        // Chromium's sans-serif draws "6.88e-4" at plotters' size 24 about 62 px wide.
+        assert!((62..=90).contains(&text_width("6.88e-4", 24)));
+        assert_eq!(text_width("", 24), 0);
     }
 
     #[test]
