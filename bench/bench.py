@@ -17,6 +17,7 @@ Nothing here is asserted: these are figures to read, not tests.
 import json
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -161,19 +162,13 @@ return [times[times.length / 2], times[times.length - 1]];
 
 
 def explorer_rows():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    import browser
 
     with tempfile.TemporaryDirectory() as scratch:
         page = Path(scratch) / "explorer.html"
         subprocess.run(["cargo", "run", "-q", "--release", "--bin", "gradflow", "--", "explore", "--html", str(page)],
                        cwd=ROOT, check=True, capture_output=True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--window-size=1280,720", f"--user-data-dir={scratch}/chromium"]:
-            options.add_argument(flag)
-        driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+        driver = browser.chromium(f"{scratch}/chromium")
         try:
             driver.get(page.as_uri())
             median, worst = driver.execute_script(REDRAWS)
@@ -195,6 +190,10 @@ def setup_rows():
             for step, seconds in re.findall(r"^==> (.+?) took (\d+) s$", out, re.MULTILINE):
                 rows.append(("set-up", f"{run}: {step}", f"{int(seconds) / 60:.1f} min", ""))
             rows.append(("set-up", f"{run}: total", f"{total:.1f} s", ""))
+        # The clone's kernel build folders live in the cache, named after the clone's path.
+        builds = subprocess.run(["bash", "-c", 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD"',
+                                 "pins", str(clone)], capture_output=True, text=True, check=True).stdout.strip()
+        shutil.rmtree(builds, ignore_errors=True)
         return rows
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import browser as browser_module  # noqa: E402  (scripts/browser.py; `browser` is the fixture)
 import notebooks  # noqa: E402  (scripts/notebooks.py)
 
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -22,13 +21,7 @@ SCREENSHOTS = ROOT / "target" / "screenshots"
 @pytest.fixture(scope="module")
 def browser():
     """Debian's headless Chromium at 1280 x 720, a common projector, with no network."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,720", "--hide-scrollbars", f"--user-data-dir={tempfile.mkdtemp()}"]:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver = browser_module.chromium(tempfile.mkdtemp())
     # Every script returns within seconds; long waits poll (WebDriver's reads time out at 120 s).
     driver.set_script_timeout(60)
     set_viewport(driver, 1280, 720)
