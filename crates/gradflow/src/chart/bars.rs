@@ -4,8 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    decades, draw_legend, drawable, layer_label, log_range, power_label, render, short_value,
-    text_width, Area, Entry, Fonts, Svg, FONT,
+    colour, decades, draw_legend, drawable, layer_label, log_range, power_label, render,
+    short_value, text_width, Area, Entry, Fonts, Svg, FONT,
 };
 use crate::results::GradientReport;
 use crate::settings::Shortcut;
@@ -135,7 +135,7 @@ fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Res
     let show_values = widest_label + LABEL_GAP <= spacing_px;
 
     for (k, report) in reports.iter().enumerate() {
-        let colour = super::colour(report.shortcut);
+        let colour = colour(report.shortcut);
         let left = |i: usize| i as f64 - 0.4 + k as f64 * bar_width;
         let bars = report
             .weight_means()

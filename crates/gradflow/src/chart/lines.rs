@@ -46,13 +46,10 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
             y_desc: "first layer's mean |gradient|",
             legend: &legend,
         };
-        // Each depth of the sweep is labelled, and only those.
-        let mut labelled = depths.clone();
-        labelled.sort_by(f64::total_cmp);
-        labelled.dedup();
-        let depth_axis = (min_depth * 0.9..max_depth * 1.1)
+        let range = (min_depth * 0.9, max_depth * 1.1);
+        let depth_axis = (range.0..range.1)
             .log_scale()
-            .with_key_points(labelled);
+            .with_key_points(depth_labels(&depths, range));
         let mut chart = axes.draw(root, depth_axis, log_range(values, false), &|x| {
             format!("{x:.0}")
         })?;
@@ -129,6 +126,25 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     })
 }
 
+/// The sweep's depths that the x axis labels: each one, in order, but none closer than
+/// 1/20 of the log axis over `range` to the one before, where their labels would touch.
+fn depth_labels(depths: &[f64], (low, high): (f64, f64)) -> Vec<f64> {
+    let mut sorted = depths.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    let position = |depth: f64| (depth / low).ln() / (high / low).ln();
+    let mut labels: Vec<f64> = vec![];
+    for depth in sorted {
+        if labels
+            .last()
+            .map_or(true, |&last| position(depth) - position(last) >= 0.05)
+        {
+            labels.push(depth);
+        }
+    }
+    labels
+}
+
 /// Round step numbers from 0 to `steps`, about ten of them.
 fn step_labels(steps: usize) -> Vec<usize> {
     let rough = (steps / 10).max(1);
@@ -194,7 +210,19 @@ impl Axes<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::step_labels;
+    use super::{depth_labels, step_labels};
+
+    #[test]
+    fn depths_are_labelled_unless_their_labels_would_touch() {
+        assert_eq!(
+            depth_labels(&[8.0, 2.0, 32.0, 2.0], (1.8, 35.2)),
+            [2.0, 8.0, 32.0]
+        );
+        let every: Vec<f64> = (1..=64).map(f64::from).collect();
+        let labels = depth_labels(&every, (0.9, 70.4));
+        assert_eq!(labels[..4], [1.0, 2.0, 3.0, 4.0]);
+        assert!(labels.len() < 20 && labels.windows(2).all(|w| w[1] / w[0] >= 1.2));
+    }
 
     #[test]
     fn steps_are_labelled_in_round_numbers() {
