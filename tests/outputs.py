@@ -3,8 +3,10 @@ read them: numbers within 1e-6 relative (their last digits depend on the CPU), c
 they show (bars, lines, cells and labels), not by their bytes."""
 
 import base64
+import json
 import math
 import re
+import struct
 import xml.etree.ElementTree as ET
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,6 +22,11 @@ NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|inf|nan|NaN)(
 RELATIVE = 1e-6
 # Bars, points and cells may move by this many pixels (coordinates are rounded to whole pixels).
 PIXELS = 2
+# The explorer's grid goes 32 layers deep, where the CPU's last digits grow: between this
+# machine's two libtorch code paths its 33,792 means differ by up to 1.2e-4 relative (99.9 % of
+# them below 6.4e-5). A dropped shortcut or another initialisation changes them many-fold.
+GRID_RELATIVE = 1e-2
+EXPLORER_GRID = re.compile(r'<script type="application/json" data-grid>(.*?)</script>', re.S)
 # The smallest text a person reads comfortably on a screen or a projector, in pixels.
 LEGIBLE_PX = 12
 
@@ -95,6 +102,26 @@ def text_differences(fresh, saved, relative=RELATIVE):
     if words[0] != words[1] or len(numbers[0]) != len(numbers[1]):
         return [f"the text differs:\n{fresh}\nagainst\n{saved}"]
     return [f"{a} against {b}" for a, b in zip(*numbers) if not close(float(a), float(b), relative)]
+
+
+def explorer_grids(cell):
+    """The grids of the explorers a code cell showed: their axes, and the means as floats."""
+    grids = []
+    for output in cell.get("outputs", []):
+        for found in EXPLORER_GRID.findall(output.get("data", {}).get("text/html", "")):
+            grid = json.loads(found)
+            raw = base64.b64decode(grid.pop("means"))
+            grids.append((grid, struct.unpack(f"<{len(raw) // 4}f", raw)))
+    return grids
+
+
+def grid_differences(fresh, saved, relative=GRID_RELATIVE):
+    """How two explorer grids differ: the same axes and the same number of means, zero where
+    the other is zero, and each within `relative` of the other."""
+    (axes, new), (old_axes, old) = fresh, saved
+    if axes != old_axes or len(new) != len(old):
+        return [f"the grids differ: {axes} ({len(new)} means) against {old_axes} ({len(old)} means)"]
+    return [f"mean {i}: {a} against {b}" for i, (a, b) in enumerate(zip(new, old)) if not close(a, b, relative)]
 
 
 def chart(svg):

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import NOTEBOOK_PATHS
-from outputs import bars, cell_containing, chart_differences, svgs, text, text_differences
+from outputs import (bars, cell_containing, chart_differences, explorer_grids, grid_differences, svgs, text,
+                     text_differences)
 from pytorch import reference
 
 SEED = [3, 3, 3, 3, 3, 1]
@@ -40,15 +41,20 @@ def test_charts_are_well_formed_svg(executed, path):
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_committed_outputs_are_current(committed, executed, path):
     """`make notebooks` was run after the last change: a fresh run shows what is committed, its
-    numbers within 1e-6 relative and its charts showing the same bars, lines and labels (the
-    last digits depend on the CPU that ran the notebook)."""
+    numbers within 1e-6 relative and its charts showing the same bars, lines and labels, its
+    explorers' grids within 1e-2 (the last digits depend on the CPU that ran the notebook, and
+    32 layers amplify them)."""
     fresh, saved = code_cells(executed(path)), code_cells(committed(path))
     assert [c.source for c in fresh] == [c.source for c in saved]
+    assert sum(len(explorer_grids(c)) for c in fresh) == 1, "each notebook shows one explorer"
     for new, old in zip(fresh, saved):
         assert not text_differences(text(new), text(old)), f"stale output; run `make notebooks` ({new.source!r})"
         assert len(svgs(new)) == len(svgs(old)), f"stale chart; run `make notebooks` ({new.source!r})"
         for a, b in zip(svgs(new), svgs(old)):
             assert not chart_differences(a, b), f"stale chart; run `make notebooks` ({new.source!r})"
+        assert len(explorer_grids(new)) == len(explorer_grids(old))
+        for a, b in zip(explorer_grids(new), explorer_grids(old)):
+            assert not grid_differences(a, b), f"stale explorer; run `make notebooks` ({new.source!r})"
 
 
 def test_seed_notebook_prints_pytorchs_numbers(executed):

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from conftest import NOTEBOOK_PATHS
-from outputs import cell_containing, chart_differences, svgs, text, text_differences
+from outputs import (GRID_RELATIVE, cell_containing, chart_differences, explorer_grids, grid_differences, svgs,
+                     text, text_differences)
 
 SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
 
@@ -67,3 +68,16 @@ def test_a_changed_bar_or_label_is_caught(seed):
     assert chart_differences(chart.replace("\n0.556\n", "\n0.565\n", 1), chart)
     assert chart_differences(chart.replace("#0072B2", "#D55E00", 1), chart)
     assert not chart_differences(chart.replace("\n0.556\n", "\n0.557\n", 1), chart), "a last digit on a rounding boundary"
+
+
+def test_an_explorer_grid_is_compared_beyond_the_cpus_digits(seed):
+    (axes, means), = explorer_grids(cell_containing(seed, "Explorer::new()"))
+    assert len(means) == 33792 and not grid_differences((axes, means), (axes, means))
+    # Ten times the spread between this machine's libtorch code paths passes.
+    assert not grid_differences((axes, [m * (1 + 1.2e-3) for m in means]), (axes, means))
+    one_off, i = list(means), next(i for i, m in enumerate(means) if i >= 1000 and m > 0)
+    one_off[i] *= 1 + 3 * GRID_RELATIVE
+    assert grid_differences((axes, one_off), (axes, means)) == [f"mean {i}: {one_off[i]} against {means[i]}"]
+    # Each setting's means read as the next one's, as when a variant or a layer goes missing.
+    assert grid_differences((axes, means[1:] + means[:1]), (axes, means))
+    assert grid_differences(({**axes, "depths": axes["depths"][:-1]}, means), (axes, means))
