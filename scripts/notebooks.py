@@ -82,9 +82,9 @@ def prebuild():
 # Charts are 1280 px wide: let them shrink to the page, as JupyterLab does, instead of overflowing.
 # (gradflow's charts carry the same rule inline; this also fits images of other origins.)
 FIT_CHARTS = "<style>.jp-OutputArea-output img { max-width: 100%; height: auto; }</style>"
-# On a 1280 x 720 slide a chart is shown alone, its code hidden, and no taller than the slide
-# leaves room for; its width follows from its aspect.
-FIT_SLIDE_CHARTS = ("<style>.reveal .jp-OutputArea-output img { max-height: 600px; width: auto; }"
+# On a 1280 x 720 slide a chart is shown alone, its code hidden, centred, and no taller than
+# the slide leaves room for; its width follows from its aspect.
+FIT_SLIDE_CHARTS = ("<style>.reveal .jp-OutputArea-output img { max-height: 600px; width: auto; display: block; margin: 0 auto; }"
                     " .reveal .jp-OutputPrompt { display: none; }"
                     " .reveal [data-gradflow-explorer] [data-chart] svg { height: 470px !important; width: auto !important; margin: 0 auto; }"
                     " .reveal [data-gradflow-explorer] [data-lines] { max-height: 4.5em; }</style>")
