@@ -48,7 +48,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
                 .x_label_formatter(&|c| format!("{}", c * steps / columns))
                 .y_label_formatter(&|y| layer_label(*y, layers))
                 .x_desc("step")
-                .label_style((FONT, 23))
+                .label_style((FONT, 24))
                 .axis_desc_style((FONT, 24))
                 .draw()?;
             let cells = (0..columns).flat_map(|c| (0..layers).map(move |l| (c, l)));
@@ -83,7 +83,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
             .disable_mesh()
             .disable_x_axis()
             .y_label_formatter(&|e| format!("1e{e:.0}"))
-            .label_style((FONT, 23))
+            .label_style((FONT, 24))
             .draw()?;
         let band = (high - low) / 64.0;
         legend.draw_series((0..64).map(|i| {

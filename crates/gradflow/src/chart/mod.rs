@@ -142,8 +142,8 @@ impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>>
 }
 
 /// Font sizes, in plotters' units (an SVG shows them at 1/1.24): a full slide, or one panel of
-/// small multiples. None below 23, so that a chart shrunk to a notebook column (two thirds of
-/// its width in JupyterLab at 1280 px) still shows text of 12 px or more.
+/// small multiples. None below 24, so that a chart shrunk to a notebook column (828 of its 1280
+/// px in JupyterLab at 1280 px, file browser open) still shows text of 12 px or more.
 struct Fonts {
     caption: u32,
     label: u32,
@@ -160,9 +160,9 @@ impl Fonts {
     };
     const PANEL: Fonts = Fonts {
         caption: 30,
-        label: 23,
-        desc: 23,
-        value: 23,
+        label: 24,
+        desc: 24,
+        value: 24,
     };
 }
 
