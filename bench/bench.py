@@ -191,8 +191,7 @@ def setup_rows():
                 rows.append(("set-up", f"{run}: {step}", f"{int(seconds) / 60:.1f} min", ""))
             rows.append(("set-up", f"{run}: total", f"{total:.1f} s", ""))
         # The clone's kernel build folders live in the cache, named after the clone's path.
-        builds = subprocess.run(["bash", "-c", 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD"',
-                                 "pins", str(clone)], capture_output=True, text=True, check=True).stdout.strip()
+        builds, _ = notebooks.kernel_builds(clone)
         shutil.rmtree(builds, ignore_errors=True)
         return rows
 

@@ -11,6 +11,7 @@ import os
 import queue
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,6 +74,15 @@ def new_notebook(cells):
     nb.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
                 for kind, src in cells]
     return nb
+
+
+def kernel_builds(root=ROOT):
+    """The kernels' build folders of the checkout at `root`, and the set-up's pre-built one
+    (scripts/pins.sh names them)."""
+    script = 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD" && echo "$KERNEL_PREBUILT"'
+    out = subprocess.run(["bash", "-c", script, "pins", str(root)], capture_output=True, text=True, check=True)
+    builds, prebuilt = out.stdout.split()
+    return Path(builds), Path(prebuilt)
 
 
 def prebuild():

@@ -3,13 +3,10 @@ keep no memory; a second kernel starts warm."""
 
 import fcntl
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 import notebooks
-from conftest import ROOT
 from outputs import text
 from pytorch import reference
 from test_notebooks import SEED_NOTEBOOK
@@ -128,13 +125,6 @@ def test_a_leak_in_the_cell_is_caught(committed):
         f"the leaking cell grew the kernel by {gradient / 2**20:.1f} MiB, the control by {control / 2**20:.1f} MiB")
 
 
-def kernel_build_folders():
-    """The kernels' build folders of this checkout and the set-up's pre-built one (scripts/pins.sh)."""
-    script = 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD" && echo "$KERNEL_PREBUILT"'
-    out = subprocess.run(["bash", "-c", script, "pins", str(ROOT)], capture_output=True, text=True, check=True)
-    return [Path(line) for line in out.stdout.split()]
-
-
 def dependency_libraries(folder):
     """tch's and torch-sys's compiled libraries in a build folder, with their times of writing."""
     return sorted((p.name, p.stat().st_mtime_ns) for name in ("libtch-*.rlib", "libtorch_sys-*.rlib")
@@ -145,7 +135,7 @@ def test_a_second_kernel_starts_from_the_prebuilt_dependencies():
     """Two notebooks open at once, or a restart while the old kernel still exits: the new kernel
     gets a slot never used before, which must start from the set-up's build, not compile tch
     again for minutes. Every free slot but one new one is held, so the kernel takes that one."""
-    builds, prebuilt = kernel_build_folders()
+    builds, prebuilt = notebooks.kernel_builds()
     assert dependency_libraries(prebuilt), "the set-up pre-built tch and torch-sys"
     held, slot = [], None
     try:

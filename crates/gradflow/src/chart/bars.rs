@@ -4,7 +4,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    colour, decades, draw_legend, drawable, layer_label, log_range, power_label, render,
+    colour, draw_legend, drawable, layer_label, log_axis, log_range, power_label, render,
     short_value, text_width, Area, Entry, Fonts, Svg, FONT,
 };
 use crate::results::GradientReport;
@@ -95,20 +95,13 @@ fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Res
     }
     let all_values = reports.iter().flat_map(|report| report.weight_means());
     let (floor, ceiling) = log_range(all_values.map(f64::from), true);
-    let (labelled, light) = decades(floor, ceiling, 8);
     let bar_width = 0.8 / reports.len() as f64;
 
     let mut chart = ChartBuilder::on(area)
         .margin(fonts.label)
         .x_label_area_size(fonts.label * 3)
         .y_label_area_size(fonts.label * 9 / 2)
-        .build_cartesian_2d(
-            -0.5..layers as f64 - 0.5,
-            (floor..ceiling)
-                .log_scale()
-                .with_key_points(labelled)
-                .with_light_points(light),
-        )?;
+        .build_cartesian_2d(-0.5..layers as f64 - 0.5, log_axis(floor, ceiling))?;
     chart
         .configure_mesh()
         .disable_x_mesh()

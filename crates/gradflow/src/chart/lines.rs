@@ -1,11 +1,10 @@
 //! Lines: the first layer's gradient against depth, and the training loss against steps.
 
-use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{
-    colour, decades, draw_legend, drawable, log_range, power_label, render, Area, Entry, Sample,
+    colour, draw_legend, drawable, log_axis, log_range, power_label, render, Area, Entry, LogAxis,
     Svg, FONT,
 };
 use crate::results::{Sweep, Training};
@@ -32,10 +31,9 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         .iter()
         .enumerate()
         .flat_map(|(w, width)| {
-            Shortcut::BOTH.map(|shortcut| Entry {
-                label: format!("{}, width {width}", shortcut.label()),
-                colour: colour(shortcut),
-                sample: Sample::Line { stroke: stroke(w) },
+            Shortcut::BOTH.map(|shortcut| {
+                let label = format!("{}, width {width}", shortcut.label());
+                Entry::line(shortcut, label, stroke(w))
             })
         })
         .collect();
@@ -96,11 +94,7 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     let title = "Training loss: without vs with shortcut";
     let legend: Vec<Entry> = runs
         .iter()
-        .map(|run| Entry {
-            label: run.shortcut.label().to_owned(),
-            colour: colour(run.shortcut),
-            sample: Sample::Line { stroke: 4 },
-        })
+        .map(|run| Entry::line(run.shortcut, run.shortcut.label().to_owned(), 4))
         .collect();
     render(title, |root| {
         let axes = Axes {
@@ -166,8 +160,6 @@ struct Axes<'t> {
     legend: &'t [Entry],
 }
 
-type LogY = WithKeyPoints<LogCoord<f64>>;
-
 impl Axes<'_> {
     fn draw<'a, 'b, X>(
         &self,
@@ -175,7 +167,7 @@ impl Axes<'_> {
         x: X,
         (floor, ceiling): (f64, f64),
         x_label: &dyn Fn(&X::Value) -> String,
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, LogY>>>
+    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, LogAxis>>>
     where
         X: AsRangedCoord,
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
@@ -183,18 +175,11 @@ impl Axes<'_> {
     {
         let area = root.titled(self.title, (FONT, 36))?;
         let area = draw_legend(&area, self.legend, 24)?;
-        let (labelled, light) = decades(floor, ceiling, 8);
         let mut chart = ChartBuilder::on(&area)
             .margin(24)
             .x_label_area_size(80)
             .y_label_area_size(120)
-            .build_cartesian_2d(
-                x,
-                (floor..ceiling)
-                    .log_scale()
-                    .with_key_points(labelled)
-                    .with_light_points(light),
-            )?;
+            .build_cartesian_2d(x, log_axis(floor, ceiling))?;
         chart
             .configure_mesh()
             .x_label_formatter(x_label)

@@ -22,6 +22,7 @@ use std::fmt;
 use std::path::Path;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
+use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -206,6 +207,15 @@ impl Entry {
             sample: Sample::Swatch,
         }
     }
+
+    /// The entry of one variant's line, `stroke` pixels wide.
+    fn line(shortcut: Shortcut, label: String, stroke: u32) -> Entry {
+        Entry {
+            label,
+            colour: colour(shortcut),
+            sample: Sample::Line { stroke },
+        }
+    }
 }
 
 /// The legend of every chart: one band of entries above the plot, wrapped into centred rows,
@@ -283,6 +293,18 @@ fn text_width(text: &str, font_size: u32) -> u32 {
         })
         .sum();
     (ems * em).ceil() as u32
+}
+
+/// A log axis whose labels and lines are chosen by [`decades`].
+type LogAxis = WithKeyPoints<LogCoord<f64>>;
+
+/// The log axis of every chart's values, from `floor` to `ceiling` (powers of ten).
+fn log_axis(floor: f64, ceiling: f64) -> LogAxis {
+    let (labelled, light) = decades(floor, ceiling, 8);
+    (floor..ceiling)
+        .log_scale()
+        .with_key_points(labelled)
+        .with_light_points(light)
 }
 
 /// The labelled and the light lines of a log axis from `floor` to `ceiling`, both powers of
