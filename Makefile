@@ -10,7 +10,7 @@ OTHER_CPU_PATH := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default
 # The CPython that `make test-python` sets up a fresh clone with (a pyenv version).
 PYTHON_VERSION ?= 3.13.0
 
-.PHONY: help setup lab test test-other-cpu test-python notebooks html slides bench
+.PHONY: help setup lab test test-other-cpu test-python test-binder notebooks html slides bench
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ test-other-cpu: setup ## the numeric tests again on another libtorch code path, 
 
 test-python: ## a fresh clone set up with another CPython runs notebook 01 (PYTHON_VERSION=3.13.0)
 	scripts/test-python.sh $(PYTHON_VERSION)
+
+test-binder: ## the Binder image without Docker: repo2docker's Dockerfile, postBuild from scratch, notebook 01
+	@scripts/setup.sh venv
+	$(PYTHON) -m pytest -m binder tests/test_binder.py
 
 notebooks: setup ## re-execute every notebook in place through the kernel
 	$(PYTHON) scripts/notebooks.py execute --write $(NOTEBOOKS)

@@ -7,7 +7,6 @@
 """
 
 import argparse
-import os
 import queue
 import re
 import shutil
@@ -76,13 +75,16 @@ def new_notebook(cells):
     return nb
 
 
+def pins(*names, root=ROOT):
+    """The paths that scripts/pins.sh, their one definition, gives `names` for the checkout at `root`."""
+    script = 'root=$1 && shift && source "$root/scripts/pins.sh" && for name; do printf "%s\\n" "${!name}"; done'
+    out = subprocess.run(["bash", "-c", script, "pins", str(root), *names], capture_output=True, text=True, check=True)
+    return [Path(line) for line in out.stdout.splitlines()]
+
+
 def kernel_builds(root=ROOT):
-    """The kernels' build folders of the checkout at `root`, and the set-up's pre-built one
-    (scripts/pins.sh names them)."""
-    script = 'root=$1 && source "$root/scripts/pins.sh" && echo "$KERNEL_BUILD" && echo "$KERNEL_PREBUILT"'
-    out = subprocess.run(["bash", "-c", script, "pins", str(root)], capture_output=True, text=True, check=True)
-    builds, prebuilt = out.stdout.split()
-    return Path(builds), Path(prebuilt)
+    """The kernels' build folders of the checkout at `root`, and the set-up's pre-built one."""
+    return tuple(pins("KERNEL_BUILD", "KERNEL_PREBUILT", root=root))
 
 
 def prebuild():
@@ -118,9 +120,8 @@ def export_html(notebook, out_dir):
     return page
 
 
-# Where scripts/setup.sh unpacks reveal.js, require.js and jQuery (the rule of scripts/pins.sh).
-CACHE = Path(os.environ.get("GRADFLOW_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradflow")
-SLIDES_ASSETS = CACHE / "slides-assets"
+# Where scripts/setup.sh unpacks reveal.js, require.js and jQuery.
+SLIDES_ASSETS, = pins("SLIDES_ASSETS")
 
 
 def export_slides(notebook, out_dir):

@@ -1,5 +1,5 @@
-# Versions and places shared by scripts/setup.sh and scripts/kernel, which source this file
-# after setting $root to the checkout.
+# Versions and places shared by scripts/setup.sh, scripts/kernel and postBuild, which source this
+# file after setting $root to the checkout, and scripts/notebooks.py, which asks bash for them.
 
 # tch 0.26 binds libtorch 2.13.0; requirements.txt pins torch==2.13.0 to match.
 TORCH_VERSION=2.13.0
@@ -15,8 +15,31 @@ GRADFLOW_CACHE=${GRADFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradflow}
 EVCXR_JUPYTER=$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION/bin/evcxr_jupyter
 WHEELS=$GRADFLOW_CACHE/wheels
 SLIDES_ASSETS=$GRADFLOW_CACHE/slides-assets
+# Rust, where postBuild installs it with rustup (a Binder image has none): in the cache, not in
+# ~/.cargo, which on Binder is this checkout's .cargo/. scripts/kernel puts it on PATH.
+RUST_HOME=$GRADFLOW_CACHE/rust
+
+# Whether $1, or a folder above it, holds a Cargo.toml (where cargo looks for a workspace).
+gradflow_under_cargo_toml() {
+  local dir=$1 up
+  while :; do
+    [ -e "$dir/Cargo.toml" ] && return 0
+    up=$(dirname "$dir")
+    [ "$up" != "$dir" ] || return 1
+    dir=$up
+  done
+}
+
 # The kernels' build folders, one set per checkout (the dependencies are built against that
-# checkout's libtorch). Outside the checkout: cargo refuses a package inside our workspace.
-KERNEL_BUILD=$GRADFLOW_CACHE/kernel-build/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
+# checkout's libtorch). They must lie outside every Cargo workspace: cargo refuses evcxr's
+# package inside one ("believes it's in a workspace when it's not"), and evcxr 0.22 writes its
+# Cargo.toml with no [workspace] table and has no setting to add one. On Binder $HOME is this
+# checkout, so ~/.cache lies inside our workspace: there they go to the temporary folder, the one
+# place outside $HOME that every user can write and that an image keeps.
+KERNEL_BUILDS=$GRADFLOW_CACHE/kernel-build
+if gradflow_under_cargo_toml "$KERNEL_BUILDS"; then
+  KERNEL_BUILDS=${TMPDIR:-/tmp}/gradflow-$(id -u)/kernel-build
+fi
+KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
 # What the set-up pre-builds there, which each slot's first kernel starts from.
 KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt

@@ -28,8 +28,8 @@ def test_environment_yml_pins_the_same_packages_as_the_venv():
     versions = python_versions()
     assert versions == ["3.10", "3.11", "3.12", "3.13"]
     lowest, highest = versions[0], versions[-1]
-    newer = f"3.{int(highest.split('.')[1]) + 1}"
-    assert re.search(rf"^\s*-\s*python>={lowest},<{newer}\s*$", environment, re.MULTILINE)
+    # The Binder image's Python is pinned to one of them (tests/test_binder.py builds with it).
+    assert re.search(r"^\s*-\s*python=(\d+\.\d+)\s", environment, re.MULTILINE)[1] in versions
     assert f"Python {lowest} to {highest}" in (ROOT / "README.md").read_text()
     assert "%d.%d" % sys.version_info[:2] in versions
 
@@ -161,6 +161,6 @@ def test_binder_files_agree_with_the_local_set_up():
     # torch and the rest from environment.yml, which matches requirements.txt.
     assert 'source "$root/scripts/pins.sh"' in text
     assert '--version "$EVCXR_VERSION" evcxr_jupyter' in text
-    assert "kernels/$KERNEL_NAME" in text and '"GRADFLOW_LIBTORCH"' in text
+    assert '"$root/scripts/kernelspec" "$prefix" "$torch_dir"' in text, "one writer of kernel.json"
     assert "GRADFLOW_LIBTORCH" in (ROOT / "scripts/kernel").read_text()
     assert "scripts/notebooks.py\" prebuild" in text
