@@ -34,7 +34,7 @@ pub enum Error {
     Invalid {
         what: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
 
     #[error("cannot draw a chart with no layers; compute a gradient report first")]
@@ -48,6 +48,12 @@ pub enum Error {
 
     #[error("cannot chart a training of no steps; train for at least one step")]
     EmptyTraining,
+
+    #[error(
+        "cannot chart trainings of different lengths together: {left} steps against {right} steps; \
+         train both with one config (train_both)"
+    )]
+    TrainingMismatch { left: usize, right: usize },
 
     #[error("cannot show an explorer with no settings; build it with at least one depth, width and activation")]
     EmptyExplorer,

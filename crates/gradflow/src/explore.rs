@@ -14,10 +14,11 @@
 use std::ops::RangeInclusive;
 
 use crate::network::DeepNetwork;
+use crate::progress::{self, Cost, Progress};
 use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::square_sizes;
-use crate::{Error, Result};
+use crate::{limits, Error, Result};
 
 /// The widths the explorer offers unless told otherwise.
 pub const WIDTHS: [i64; 8] = [1, 2, 3, 4, 8, 16, 32, 64];
@@ -25,8 +26,7 @@ pub const WIDTHS: [i64; 8] = [1, 2, 3, 4, 8, 16, 32, 64];
 /// The deepest network the explorer offers unless told otherwise.
 pub const MAX_DEPTH: usize = 32;
 
-/// Refuse grids with more layers than this in all: the page would pass a megabyte or two.
-pub const MAX_LAYERS: usize = 100_000;
+pub use crate::limits::MAX_LAYERS;
 
 /// Which networks the explorer computes; start from [`Explorer::new`].
 #[derive(Clone, Debug, PartialEq)]
@@ -84,15 +84,22 @@ impl ExplorerConfig {
         // worker per core takes every other setting; only drawing the weights is serialised.
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let threads = threads.min(settings.len());
+        let what = format!("explorer of {} networks", settings.len());
+        let estimate = progress::estimate(self.layers(), Cost::ExplorerLayer, threads);
+        let progress = Progress::start(&what, settings.len(), "networks", estimate);
         let mut reports: Vec<Option<GradientReport>> = vec![None; settings.len()];
         std::thread::scope(|scope| -> Result<()> {
             let workers: Vec<_> = (0..threads)
                 .map(|first| {
-                    let settings = &settings;
+                    let (settings, progress) = (&settings, &progress);
                     scope.spawn(move || {
                         (first..settings.len())
                             .step_by(threads)
-                            .map(|i| Ok((i, self.report(settings[i])?)))
+                            .map(|i| {
+                                let report = self.report(settings[i])?;
+                                progress.advance();
+                                Ok((i, report))
+                            })
                             .collect::<Result<Vec<_>>>()
                     })
                 })
@@ -108,6 +115,7 @@ impl ExplorerConfig {
             }
             Ok(())
         })?;
+        progress.finish();
         Ok(Explorer {
             seed: self.seed,
             depths: self.depths.clone(),
@@ -144,12 +152,13 @@ impl ExplorerConfig {
         model.gradients(&model.default_input())
     }
 
-    /// Refuses an empty grid, a depth of 0 and a grid too large to send to a page.
+    /// Refuses an empty grid, a depth outside [`limits::check_depth`] and a grid too large to
+    /// send to a page.
     fn check(&self) -> Result<()> {
         let empty = |what: &'static str| Error::Invalid {
             what,
             value: "an empty list".to_owned(),
-            expected: "at least one value",
+            expected: "at least one value".to_owned(),
         };
         if self.depths.is_empty() {
             return Err(empty("the explorer's depths"));
@@ -160,31 +169,25 @@ impl ExplorerConfig {
         if self.activations.is_empty() {
             return Err(empty("the explorer's activations"));
         }
-        if self.depths.contains(&0) {
-            return Err(Error::Invalid {
-                what: "an explorer depth",
-                value: "0".to_owned(),
-                expected: "at least 1 layer",
-            });
+        for &depth in &self.depths {
+            limits::check_depth(depth)?;
         }
-        let layers: usize = self
-            .depths
-            .iter()
-            .sum::<usize>()
-            .saturating_mul(self.widths.len() * self.activations.len() * 2);
-        if layers > MAX_LAYERS {
-            return Err(Error::Invalid {
-                what: "the explorer's grid",
-                value: format!("{layers} layers in all"),
-                expected: "at most 100000 layers in all (fewer depths, widths or activations)",
-            });
-        }
+        let fewer = "fewer depths, widths or activations";
+        limits::check_layers_in_all("the explorer's grid", self.layers(), fewer)?;
         for &width in &self.widths {
             for &depth in &self.depths {
-                crate::network::check_layer_sizes(&square_sizes(width, depth))?;
+                limits::check_layer_sizes(&square_sizes(width, depth))?;
             }
         }
         Ok(())
+    }
+
+    /// The layers of every network of the grid, saturating.
+    fn layers(&self) -> usize {
+        self.depths
+            .iter()
+            .fold(0usize, |sum, &depth| sum.saturating_add(depth))
+            .saturating_mul(self.widths.len() * self.activations.len() * Shortcut::BOTH.len())
     }
 }
 

@@ -22,12 +22,10 @@ use std::sync::Mutex;
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Reduction, Tensor};
 
+use crate::limits::{check_layer_sizes, fits_in_memory};
 use crate::results::{GradientReport, LayerGradient};
 use crate::settings::{Activation, Shortcut};
 use crate::{Error, Result};
-
-/// Refuse networks whose weights and gradients would need more memory than this.
-pub const MEMORY_LIMIT_BYTES: u64 = 1 << 30;
 
 /// `activation(xs)`, with the ops PyTorch's modules use.
 fn activate(activation: Activation, xs: &Tensor) -> Result<Tensor> {
@@ -50,37 +48,6 @@ fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
     let inner = x.f_add(&x.f_pow_tensor_scalar(3)?.f_mul_scalar(0.044715)?)?;
     let tanh = sqrt_2_over_pi.f_mul(&inner)?.f_tanh()?;
     Ok(half_x.f_mul(&tanh.f_add_scalar(1)?)?)
-}
-
-/// Checks a layer-size list: at least two entries, all positive, and a network that fits
-/// in [`MEMORY_LIMIT_BYTES`].
-pub fn check_layer_sizes(layer_sizes: &[i64]) -> Result<()> {
-    if layer_sizes.len() < 2 {
-        return Err(Error::TooFewSizes {
-            got: layer_sizes.len(),
-        });
-    }
-    if let Some((index, &size)) = layer_sizes.iter().enumerate().find(|(_, &s)| s < 1) {
-        return Err(Error::NonPositiveSize { index, size });
-    }
-    // Each parameter is a float32 and gets a float32 gradient of the same size.
-    let parameters = layer_sizes
-        .windows(2)
-        .map(|w| (w[0] as u128 + 1).saturating_mul(w[1] as u128))
-        .fold(0u128, u128::saturating_add);
-    fits_in_memory(parameters.saturating_mul(4 * 2))
-}
-
-/// Refuses to allocate more than [`MEMORY_LIMIT_BYTES`].
-fn fits_in_memory(needed: u128) -> Result<()> {
-    if needed > MEMORY_LIMIT_BYTES as u128 {
-        let mib = |bytes: u128| u64::try_from(bytes >> 20).unwrap_or(u64::MAX);
-        return Err(Error::TooLarge {
-            needed_mib: mib(needed),
-            limit_mib: mib(MEMORY_LIMIT_BYTES as u128),
-        });
-    }
-    Ok(())
 }
 
 /// The default input for a first layer of `width`: evenly spaced from 1 down to -1,

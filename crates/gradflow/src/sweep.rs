@@ -17,9 +17,10 @@
 //! ```
 
 use crate::network::{uniform_inputs, DeepNetwork};
+use crate::progress::{self, Cost, Progress};
 use crate::results::{GradientReport, Sweep, SweepPoint};
 use crate::settings::{Activation, Shortcut};
-use crate::{Error, Result};
+use crate::{limits, Error, Result};
 
 /// How many inputs each network of a sweep sees at once.
 pub const BATCH: usize = 64;
@@ -58,8 +59,9 @@ impl Default for SweepConfig {
 }
 
 impl SweepConfig {
-    /// Builds and runs the networks of every width, depth and variant.
-    pub fn run(&self) -> Result<Sweep> {
+    /// Refuses an empty list, a depth outside [`limits::check_depth`], a network too large,
+    /// and a sweep of more than [`limits::MAX_LAYERS`] layers in all.
+    pub fn check(&self) -> Result<()> {
         for (what, empty) in [
             ("widths", self.widths.is_empty()),
             ("depths", self.depths.is_empty()),
@@ -68,10 +70,31 @@ impl SweepConfig {
                 return Err(Error::Invalid {
                     what,
                     value: "an empty list".to_owned(),
-                    expected: "at least one number",
+                    expected: "at least one number".to_owned(),
                 });
             }
         }
+        for &depth in &self.depths {
+            limits::check_depth(depth)?;
+        }
+        limits::check_layers_in_all("the sweep", self.layers(), "fewer depths or widths")?;
+        for &width in &self.widths {
+            for &depth in &self.depths {
+                limits::check_layer_sizes(&square_sizes(width, depth))?;
+            }
+            limits::fits_in_memory((BATCH as u128 * 4).saturating_mul(width.max(0) as u128))?;
+        }
+        Ok(())
+    }
+
+    /// Builds and runs the networks of every width, depth and variant.
+    pub fn run(&self) -> Result<Sweep> {
+        self.check()?;
+        let networks =
+            self.widths.len() * self.depths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
+        let what = format!("depth sweep of {networks} networks");
+        let estimate = progress::estimate(self.layers(), Cost::SweepLayer, 1);
+        let progress = Progress::start(&what, networks, "networks", estimate);
         let mut points = Vec::new();
         for &width in &self.widths {
             for &depth in &self.depths {
@@ -81,6 +104,7 @@ impl SweepConfig {
                     for offset in 0..NETWORKS {
                         let seed = self.seed.wrapping_add(offset);
                         sum += first_layer_gradient(&sizes, shortcut, self.activation, seed)?;
+                        progress.advance();
                     }
                     let first_layer = (sum / NETWORKS as f64) as f32;
                     points.push(SweepPoint {
@@ -92,17 +116,27 @@ impl SweepConfig {
                 }
             }
         }
+        progress.finish();
         Ok(Sweep {
             activation: self.activation,
             seed: self.seed,
             points,
         })
     }
+
+    /// The layers of every network the sweep builds, saturating (for [`check`](Self::check)).
+    fn layers(&self) -> usize {
+        let networks = self.widths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
+        self.depths
+            .iter()
+            .fold(0usize, |sum, &depth| sum.saturating_add(depth))
+            .saturating_mul(networks)
+    }
 }
 
 /// The layer sizes of a sweep network: `depth - 1` layers of `width`, then one output.
 pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
-    let mut sizes = vec![width; depth.max(1)];
+    let mut sizes = vec![width; depth];
     sizes.push(1);
     sizes
 }

@@ -9,11 +9,13 @@ use crate::{Error, Result};
 /// Heatmaps of layer × step, coloured by log₁₀ of the mean |weight gradient|, one per variant,
 /// on one colour scale (viridis: dark is small, yellow is large).
 pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
-    let steps = runs
-        .iter()
-        .map(|run| run.gradients.len())
-        .max()
-        .unwrap_or(0);
+    let steps = runs.first().map_or(0, |run| run.gradients.len());
+    if let Some(other) = runs.iter().find(|run| run.gradients.len() != steps) {
+        return Err(Error::TrainingMismatch {
+            left: steps,
+            right: other.gradients.len(),
+        });
+    }
     let layers = runs
         .iter()
         .flat_map(|run| run.gradients.iter().map(Vec::len))

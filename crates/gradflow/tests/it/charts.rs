@@ -2,7 +2,7 @@
 //! written under `target/test-output/` for a person to look at.
 
 use gradflow::chart::{self, WITHOUT_SHORTCUT, WITH_SHORTCUT};
-use gradflow::{DeepNetwork, Error, GradientReport, Shortcut, Svg};
+use gradflow::{DeepNetwork, Error, GradientReport, Shortcut, Svg, Training};
 use plotters::style::RGBColor;
 
 use super::support::{output_dir, report_of, SEED_INPUT, SEED_SIZES};
@@ -171,6 +171,28 @@ fn reports_of_different_depths_cannot_be_compared() {
         report_of(&[], Shortcut::Off).chart(),
         Err(Error::EmptyReport)
     ));
+}
+
+#[test]
+fn trainings_of_different_lengths_cannot_share_a_heatmap() {
+    let training = |steps: usize, shortcut| Training {
+        shortcut,
+        losses: vec![0.5; steps],
+        gradients: vec![vec![0.1, 0.01]; steps],
+    };
+    let runs = [training(3, Shortcut::Off), training(300, Shortcut::On)];
+    let error = chart::gradient_heatmap(&runs).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::TrainingMismatch {
+                left: 3,
+                right: 300
+            }
+        ),
+        "{error}"
+    );
+    assert!(chart::gradient_heatmap(&runs[1..]).is_ok());
 }
 
 #[test]

@@ -134,6 +134,76 @@ fn bad_input_exits_non_zero_with_a_message_and_no_panic() {
 }
 
 #[test]
+fn experiments_beyond_the_limits_are_refused_with_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["sweep", "--depths", "18446744073709551615"],
+            "a depth is 18446744073709551615; it must be from 1 to 100000 layers",
+        ),
+        (
+            &["sweep", "--depths", "1000000000"],
+            "a depth is 1000000000; it must be from 1 to 100000 layers",
+        ),
+        (
+            &["sweep", "--depths", "0"],
+            "a depth is 0; it must be from 1 to 100000 layers",
+        ),
+        (
+            &["sweep", "--depths", "50000,50000"],
+            "the sweep is 3200000 layers in all; it must be at most 100000 layers in all",
+        ),
+        (
+            &["train", "--steps", "0"],
+            "steps is 0; it must be from 1 to 100000",
+        ),
+        (
+            &["train", "--steps", "1000000"],
+            "steps is 1000000; it must be from 1 to 100000",
+        ),
+        (
+            &["train", "--layer-sizes", "3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3", "--steps", "60000"],
+            "the training is 60000 steps of 20 layers (1200000 layer-steps); it must be at most 1000000 layer-steps",
+        ),
+        (
+            &["train", "--learning-rate", "0"],
+            "the learning rate is 0; it must be a positive number",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = gradflow(args);
+        let stderr = stderr(&output);
+        assert!(
+            matches!(output.status.code(), Some(1 | 2)),
+            "{args:?}: {:?}",
+            output.status
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_long_training_tells_its_progress_and_a_short_one_is_quiet() {
+    let quiet = gradflow(&["train", "--steps", "20"]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert_eq!(stderr(&quiet), "");
+    // Ten times the default's layer-steps: estimated at about 3 s.
+    let deep = std::iter::repeat_n("3", 21).collect::<Vec<_>>().join(",");
+    let long = gradflow(&["train", "--layer-sizes", &deep, "--steps", "300"]);
+    assert!(long.status.success(), "{}", stderr(&long));
+    let told: Vec<String> = stderr(&long).lines().map(str::to_owned).collect();
+    assert_eq!(told.len(), 5, "{told:?}");
+    assert!(told[0].starts_with("gradflow: training 2 × 20 layers for 300 steps, about "));
+    for (line, quarter) in told[1..4].iter().zip(["25% (150", "50% (300", "75% (450"]) {
+        assert!(
+            line.starts_with(&format!("gradflow: {quarter} of 600 steps, ")),
+            "{line}"
+        );
+    }
+    assert!(told[4].starts_with("gradflow: done in "), "{}", told[4]);
+}
+
+#[test]
 fn explore_writes_the_explorer_page() {
     let page = output_dir().join("cli-explorer.html");
     let output = gradflow(&["explore", "--html", page.to_str().unwrap()]);

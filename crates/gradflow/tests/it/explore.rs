@@ -174,7 +174,15 @@ fn empty_sweeps_and_trainings_say_what_is_missing() {
         steps: 0,
         ..TrainConfig::default()
     };
-    let runs = train_both(&untrained).unwrap();
+    assert_eq!(
+        train_both(&untrained).unwrap_err().to_string(),
+        "steps is 0; it must be from 1 to 100000"
+    );
+    let runs = [Shortcut::Off, Shortcut::On].map(|shortcut| gradflow::Training {
+        shortcut,
+        losses: vec![],
+        gradients: vec![],
+    });
     assert!(matches!(
         chart::loss_chart(&runs),
         Err(Error::EmptyTraining)

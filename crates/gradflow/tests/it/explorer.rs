@@ -56,7 +56,7 @@ fn empty_zero_and_oversize_grids_are_refused() {
         .starts_with("the explorer's activations is an empty list"));
     assert_eq!(
         error(Explorer::new().depths(0..=3)),
-        "an explorer depth is 0; it must be at least 1 layer"
+        "a depth is 0; it must be from 1 to 100000 layers"
     );
     let oversize = Explorer::new().depths(1..=200).build().unwrap_err();
     assert!(matches!(oversize, Error::Invalid { .. }), "{oversize}");

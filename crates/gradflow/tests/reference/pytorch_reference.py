@@ -6,9 +6,19 @@ Reads one JSON experiment per line on standard input, for example
 and prints, for each, the model as PyTorch prints it, then the seed's print_gradients lines,
 then a line "---".
 
+A line with "kind": "train" trains instead, as the crate's train module documents it, with
+torch.optim.SGD, and prints each step's loss and each layer's mean |weight gradient|, for example
+    {"kind": "train", "layer_sizes": [3, 3, 1], "shortcut": true, "activation": "relu",
+     "seed": 123, "steps": 300, "learning_rate": 0.1, "samples": 256}
+A line with "kind": "sweep" prints one point of a depth sweep (the first layer's mean |weight
+gradient| averaged over "networks" consecutive seeds, each on a batch of "batch" inputs):
+    {"kind": "sweep", "width": 3, "depth": 8, "shortcut": false, "activation": "relu",
+     "seed": 123, "networks": 8, "batch": 64}
+
 An optional "mutation" makes a deliberately wrong reference, to show that the tests catch such
 a bug: "drop_shortcut" ignores use_shortcut, "init_bound" draws the weights from
-U(-sqrt(6/fan_in), sqrt(6/fan_in)) (kaiming_uniform_ with a=0) instead of PyTorch's default.
+U(-sqrt(6/fan_in), sqrt(6/fan_in)) (kaiming_uniform_ with a=0) instead of PyTorch's default,
+and in training "unfused_update" updates with p - lr * grad (two roundings) instead of SGD's step.
 """
 
 import math
@@ -78,11 +88,57 @@ def reinit_with_wrong_bound(model, seed):
             nn.init.uniform_(linear.bias, -bound, bound)
 
 
+def train(spec):
+    """torch.optim.SGD on the regression task; one line per step: the step, its loss, and each
+    layer's mean |weight gradient| before the update."""
+    sizes = spec["layer_sizes"]
+    torch.manual_seed(spec["seed"] + 1)
+    x = torch.empty(spec["samples"], sizes[0]).uniform_(-1, 1)
+    y = x.square().mean(dim=1, keepdim=True).expand(-1, sizes[-1])
+    torch.manual_seed(spec["seed"])
+    model = ExampleDeepNeuralNetwork(sizes, spec["shortcut"], ACTIVATIONS[spec["activation"]])
+    optimizer = torch.optim.SGD(model.parameters(), lr=spec["learning_rate"])
+    for step in range(spec["steps"]):
+        optimizer.zero_grad()
+        loss = nn.MSELoss()(model(x), y)
+        loss.backward()
+        means = [repr(p.grad.abs().mean().item()) for name, p in model.named_parameters() if "weight" in name]
+        print(step, repr(loss.item()), *means)
+        if spec.get("mutation") == "unfused_update":
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.sub_(spec["learning_rate"] * p.grad)
+        else:
+            optimizer.step()
+
+
+def sweep_point(spec):
+    """One point of a depth sweep: width, depth, shortcut and the averaged first-layer gradient."""
+    sizes = [spec["width"]] * spec["depth"] + [1]
+    total = 0.0
+    for offset in range(spec["networks"]):
+        seed = spec["seed"] + offset
+        torch.manual_seed(seed)
+        model = ExampleDeepNeuralNetwork(sizes, spec["shortcut"], ACTIVATIONS[spec["activation"]])
+        torch.manual_seed(seed)
+        x = torch.empty(spec["batch"], spec["width"]).uniform_(-1, 1)
+        output = model(x)
+        nn.MSELoss()(output, torch.zeros_like(output)).backward()
+        total += model.layers[0][0].weight.grad.abs().mean().item()
+    mean = torch.tensor(total / spec["networks"], dtype=torch.float32).item()
+    print(spec["width"], spec["depth"], str(spec["shortcut"]).lower(), repr(mean))
+
+
 def main():
     for line in sys.stdin:
         if not line.strip():
             continue
         spec = json.loads(line)
+        kind = spec.get("kind", "gradients")
+        if kind != "gradients":
+            {"train": train, "sweep": sweep_point}[kind](spec)
+            print("---", flush=True)
+            continue
         mutation = spec.get("mutation")
         torch.manual_seed(spec["seed"])
         model = ExampleDeepNeuralNetwork(

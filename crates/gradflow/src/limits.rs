@@ -1,0 +1,107 @@
+//! The bounds that every experiment (a network, a sweep, a training, the explorer) is checked
+//! against, in one place, before anything is allocated: a student's typo must get a message,
+//! not a frozen kernel or a panic.
+//!
+//! ```
+//! use gradflow::limits::{check_depth, MAX_LAYERS};
+//!
+//! assert!(check_depth(64).is_ok());
+//! let error = check_depth(0).unwrap_err();
+//! assert_eq!(error.to_string(), "a depth is 0; it must be from 1 to 100000 layers");
+//! assert!(check_depth(MAX_LAYERS + 1).is_err());
+//! ```
+
+use crate::{Error, Result};
+
+/// Refuse networks whose weights and gradients would need more memory than this.
+pub const MEMORY_LIMIT_BYTES: u64 = 1 << 30;
+
+/// The most layers one experiment builds in all: one network's depth, every network of a
+/// sweep, both trained variants, or the explorer's whole grid (whose page carries one report
+/// line per layer, so that this bounds it to a megabyte or two).
+pub const MAX_LAYERS: usize = 100_000;
+
+/// The most steps a training runs.
+pub const MAX_STEPS: usize = 100_000;
+
+/// The most layer-steps a training runs (each variant's depth times its steps): about a minute
+/// on one core of a laptop.
+pub const MAX_LAYER_STEPS: usize = 1_000_000;
+
+/// Checks a layer-size list: at least two entries, all positive, at most [`MAX_LAYERS`]
+/// layers, and a network that fits in [`MEMORY_LIMIT_BYTES`].
+pub fn check_layer_sizes(layer_sizes: &[i64]) -> Result<()> {
+    if layer_sizes.len() < 2 {
+        return Err(Error::TooFewSizes {
+            got: layer_sizes.len(),
+        });
+    }
+    if let Some((index, &size)) = layer_sizes.iter().enumerate().find(|(_, &s)| s < 1) {
+        return Err(Error::NonPositiveSize { index, size });
+    }
+    check_depth(layer_sizes.len() - 1)?;
+    // Each parameter is a float32 and gets a float32 gradient of the same size.
+    let parameters = layer_sizes
+        .windows(2)
+        .map(|w| (w[0] as u128 + 1).saturating_mul(w[1] as u128))
+        .fold(0u128, u128::saturating_add);
+    fits_in_memory(parameters.saturating_mul(4 * 2))
+}
+
+/// Checks one network's depth (its number of layers): 1 to [`MAX_LAYERS`].
+pub fn check_depth(depth: usize) -> Result<()> {
+    if (1..=MAX_LAYERS).contains(&depth) {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        what: "a depth",
+        value: depth.to_string(),
+        expected: format!("from 1 to {MAX_LAYERS} layers"),
+    })
+}
+
+/// Checks the layers an experiment builds in all against [`MAX_LAYERS`]; `fewer` says what
+/// to cut.
+pub fn check_layers_in_all(what: &'static str, layers: usize, fewer: &str) -> Result<()> {
+    if layers <= MAX_LAYERS {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        what,
+        value: format!("{layers} layers in all"),
+        expected: format!("at most {MAX_LAYERS} layers in all ({fewer})"),
+    })
+}
+
+/// Checks a training's length: 1 to [`MAX_STEPS`] steps, and at most [`MAX_LAYER_STEPS`]
+/// for a network of `depth` layers.
+pub fn check_steps(steps: usize, depth: usize) -> Result<()> {
+    if !(1..=MAX_STEPS).contains(&steps) {
+        return Err(Error::Invalid {
+            what: "steps",
+            value: steps.to_string(),
+            expected: format!("from 1 to {MAX_STEPS}"),
+        });
+    }
+    let layer_steps = steps.saturating_mul(depth);
+    if layer_steps > MAX_LAYER_STEPS {
+        return Err(Error::Invalid {
+            what: "the training",
+            value: format!("{steps} steps of {depth} layers ({layer_steps} layer-steps)"),
+            expected: format!("at most {MAX_LAYER_STEPS} layer-steps (fewer steps or layers)"),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses to allocate more than [`MEMORY_LIMIT_BYTES`].
+pub fn fits_in_memory(needed: u128) -> Result<()> {
+    if needed > MEMORY_LIMIT_BYTES as u128 {
+        let mib = |bytes: u128| u64::try_from(bytes >> 20).unwrap_or(u64::MAX);
+        return Err(Error::TooLarge {
+            needed_mib: mib(needed),
+            limit_mib: mib(MEMORY_LIMIT_BYTES as u128),
+        });
+    }
+    Ok(())
+}
