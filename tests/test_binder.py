@@ -119,41 +119,63 @@ def as_user(uid):
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid else []
 
 
-def python_for(version):
-    """This machine's CPython `version` (x.y): python3, or a pyenv version."""
-    candidates = [shutil.which("python3")] + sorted(Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")).glob(
-        f"versions/{version}.*/bin/python3"))
+def open_to_all(path):
+    return all(parent.stat().st_mode & 0o001 for parent in [path, *path.parents])
+
+
+def readable(path, work):
+    """`path`, or where another user cannot reach it (root's home is closed to others), a
+    hard-linked copy of it in `work` (instant, no disk)."""
+    if open_to_all(path):
+        return path
+    copy = work / path.name
+    subprocess.run(["cp", "-al", str(path), str(copy)], check=True)
+    return copy
+
+
+def python_for(version, work):
+    """This machine's CPython `version` (x.y), one that the notebook user can run: (its
+    interpreter, and the loader path that a copy needs, whose run path names its original).
+    Those open to all first: python3, Debian's, pyenv's."""
+    candidates = [shutil.which("python3"), "/usr/bin/python3", *sorted(map(str, Path(os.environ.get(
+        "PYENV_ROOT", Path.home() / ".pyenv")).glob(f"versions/{version}.*/bin/python3")))]
+    found = []
     for python in filter(None, candidates):
-        found = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                               capture_output=True, text=True).stdout.strip()
-        if found == version:
-            return str(python)
-    pytest.fail(f"no CPython {version} here for the image's environment (environment.yml pins it)")
+        about = subprocess.run([python, "-c", "import os, sys; print('%d.%d' % sys.version_info[:2]); "
+                                "print(sys.base_prefix); print(os.path.realpath(sys.executable))"],
+                               capture_output=True, text=True).stdout.split()
+        if about and about[0] == version:
+            found.append((Path(about[1]), Path(about[2])))
+    if not found:
+        pytest.fail(f"no CPython {version} here for the image's environment (environment.yml pins it)")
+    base, python = next((f for f in found if open_to_all(f[0])), found[0])
+    copy = readable(base, work)
+    return copy / python.relative_to(base), {} if copy == base else {"LD_LIBRARY_PATH": str(copy / "lib")}
 
 
 def image_environment(work):
     """The image's conda environment: a venv with environment.yml's pip list. pip finds wheels in
     the set-up's wheel folder (the same pins as requirements.txt): that is the image's Python stack,
-    not the project's build cache, and saves downloading 2.7 GB again."""
+    not the project's build cache, and it saves downloading 2.7 GB again. Returns the venv and
+    the environment variables its Python needs."""
+    python, variables = python_for(pinned_python(), work)
     env = work / "env"
-    subprocess.run([python_for(pinned_python()), "-m", "venv", str(env)], check=True)
+    subprocess.run([str(python), "-m", "venv", str(env)], check=True)
     requirements = work / "image-requirements.txt"
     requirements.write_text("\n".join(pip_list()) + "\n")
     wheels = subprocess.run(["bash", "-c", 'root=$1 && source "$root/scripts/pins.sh" && echo "$WHEELS"', "pins",
                              str(ROOT)], capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run([str(env / "bin/python"), "-m", "pip", "install", "-q", "--find-links", wheels, "-r",
                     str(requirements)], check=True, timeout=1200)
-    return env
+    return env, variables
 
 
 def rustup_stand_in(work):
     """A `curl` whose rustup installer links this machine's Rust toolchain into $CARGO_HOME/bin, so
-    that postBuild takes its rustup path. The toolchain is a hard-linked copy that another user can
-    read (root's home is closed to others)."""
+    that postBuild takes its rustup path."""
     sysroot = Path(subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True,
                                   check=True).stdout.strip())
-    toolchain = work / "toolchain"
-    subprocess.run(["cp", "-al", str(sysroot), str(toolchain)], check=True)
+    toolchain = readable(sysroot, work)
     stubs = work / "stubs"
     stubs.mkdir()
     (stubs / "curl").write_text(f"""#!/bin/sh
@@ -165,10 +187,11 @@ SH
     return stubs
 
 
-def image_env(home, env, stubs, tmp):
+def image_env(home, env, python_variables, stubs, tmp):
     """The environment the image gives postBuild and the kernels: nothing of ours cached, no cargo."""
     return {"HOME": str(home), "USER": NB_USER, "LANG": "C.UTF-8", "TMPDIR": str(tmp),
-            "PATH": f"{env}/bin:{stubs}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+            "PATH": f"{env}/bin:{stubs}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            **python_variables}
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +204,7 @@ def image():
     try:
         uid = UNPRIVILEGED_UID if os.geteuid() == 0 else 0
         home = new_clone(work)
-        env = image_environment(work)
+        env, python_variables = image_environment(work)
         stubs = rustup_stand_in(work)
         tmp = work / "tmp"
         tmp.mkdir()
@@ -191,7 +214,7 @@ def image():
             os.chown(home, uid, uid)
         else:
             subprocess.run(["chmod", "-R", "a-w", *map(str, home.iterdir())], check=True)
-        yield {"home": home, "env": env, "uid": uid, "work": work, "vars": image_env(home, env, stubs, tmp)}
+        yield {"home": home, "env": env, "uid": uid, "work": work, "vars": image_env(home, env, python_variables, stubs, tmp)}
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(work)])
         shutil.rmtree(work, ignore_errors=True)
