@@ -78,12 +78,9 @@ evcxr() {
 }
 
 kernelspec() {
-  local dir=$venv/share/jupyter/kernels/$KERNEL_NAME json
-  json=$(printf '{\n  "argv": ["%s", "--control_file", "{connection_file}"],\n  "display_name": "Rust (gradflow)",\n  "language": "rust",\n  "interrupt_mode": "message"\n}' "$root/scripts/kernel")
-  [ "$(cat "$dir/kernel.json" 2>/dev/null)" = "$json" ] && return
-  step "registering the Jupyter kernel $KERNEL_NAME in .venv"
-  mkdir -p "$dir"
-  printf '%s\n' "$json" >"$dir/kernel.json"
+  local said
+  said=$(scripts/kernelspec "$venv")
+  [ -z "$said" ] || step "$said"
 }
 
 kernel_deps() {
