@@ -1,8 +1,10 @@
-"""The kernel as a lecture uses it: bad edits show a message and the kernel lives on; re-runs
-keep no memory; a second kernel starts warm."""
+"""The kernel as a lecture uses it: bad edits and the faults a student meets show a message and
+the kernel lives on; what loses the variables is known; re-runs keep no memory; a second kernel
+starts warm."""
 
 import fcntl
 import shutil
+import time
 
 import pytest
 
@@ -50,6 +52,101 @@ def test_a_bad_edit_shows_a_message(session, index):
 def test_the_original_cells_then_give_the_seeds_lines(session):
     _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
     assert session[-1] == lines
+
+
+# The faults a student meets in a cell, and what the cell then shows. After each, the cell that
+# shows an earlier variable (the report `without`) still shows PyTorch's lines.
+FAULTS = [
+    ("a compile error", 'let broken: i32 = "three";', "mismatched types"),
+    ("a panic", "let empty: Vec<f32> = Vec::new();\nempty[0]", "index out of bounds"),
+    ("a ? error", "DeepNetwork::builder(&[3, 0, 1]).build()?;", "layer_sizes[1] is 0"),
+    ("a wrong input width", "model_without_shortcut.gradients(&[1.0, 0.0])?",
+     "the input has 2 values, but the first layer expects 3 (layer_sizes[0])"),
+    ("a NaN input", "model_without_shortcut.gradients(&[f32::NAN, 0.0, -1.0])?",
+     "input[0] is NaN; every input value must be a finite float32 number"),
+    ("a 100,000-wide network", "DeepNetwork::builder(&[100_000, 100_000, 1]).build()?;",
+     "more than the 1024 MiB this tool allows"),
+]
+
+
+@pytest.fixture(scope="module")
+def faults(committed):
+    """Notebook 01's cells up to `print_gradients`, then each fault followed by `without`."""
+    sources = [c.source for c in committed(SEED_NOTEBOOK).cells if c.cell_type == "code"]
+    run = next(i for i, s in enumerate(sources) if s.startswith("let without = print_gradients"))
+    cells = sources[:run + 1]
+    for _, fault, _ in FAULTS:
+        cells += [fault, "without"]
+    nb = notebooks.execute(notebooks.new_notebook([("code", s) for s in cells]), allow_errors=True)
+    return [text(c) for c in nb.cells[run + 1:]]
+
+
+@pytest.mark.parametrize("index", range(len(FAULTS)), ids=[name for name, _, _ in FAULTS])
+def test_a_fault_shows_its_message_and_keeps_the_variables(faults, index):
+    shown, after = faults[2 * index], faults[2 * index + 1]
+    assert FAULTS[index][2] in shown
+    _, lines = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": False})
+    assert after == lines, f"after {FAULTS[index][0]} the report is gone: {after!r}"
+
+
+class Kernel:
+    """One gradflow kernel, driven cell by cell as JupyterLab drives it."""
+
+    def __init__(self):
+        from jupyter_client.manager import start_new_kernel
+
+        # A kernel in a build slot never used before first copies the pre-built folder.
+        self.manager, self.client = start_new_kernel(kernel_name=notebooks.KERNEL_NAME,
+                                                     cwd=str(notebooks.NOTEBOOKS),
+                                                     startup_timeout=notebooks.CELL_TIMEOUT_S)
+
+    def run(self, code, interrupt_after=None):
+        """Everything the cell shows as text; with `interrupt_after` seconds, the stop button
+        is pressed then, while the cell still runs."""
+        msg_id = self.client.execute(code)
+        if interrupt_after is not None:
+            time.sleep(interrupt_after)
+            self.manager.interrupt_kernel()
+        shown = []
+        while True:
+            msg = self.client.get_iopub_msg(timeout=notebooks.CELL_TIMEOUT_S)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content["execution_state"] == "idle":
+                return "".join(shown)
+            if kind == "stream":
+                shown.append(content["text"])
+            elif kind in ("execute_result", "display_data"):
+                shown.append(content["data"].get("text/plain", ""))
+            elif kind == "error":
+                shown.append("\n".join([content["ename"], content["evalue"], *content["traceback"]]))
+
+    def close(self):
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+# What restarts evcxr's process, losing every variable, as the notebooks and README say.
+STATE_LOST = [
+    ("the stop button during a long cell", "std::thread::sleep(std::time::Duration::from_secs(600));", 5),
+    ("std::process::exit", "std::process::exit(0);", None),
+]
+
+
+@pytest.mark.parametrize("name, cell, interrupt_after", STATE_LOST, ids=[name for name, _, _ in STATE_LOST])
+def test_what_restarts_the_process_loses_the_variables(name, cell, interrupt_after):
+    kernel = Kernel()
+    try:
+        assert kernel.run("let kept = 42;\nkept").strip() == "42"
+        begun = time.monotonic()
+        kernel.run(cell, interrupt_after)
+        assert time.monotonic() - begun < 120, f"{name}: the cell did not stop"
+        after = kernel.run("kept")
+        assert "cannot find value `kept` in this scope" in after, f"{name}: {after!r}"
+        assert kernel.run("let again = 7;\nagain").strip() == "7", f"{name}: the kernel does not run on"
+    finally:
+        kernel.close()
 
 
 # Each re-run loads one more compiled cell library into the kernel, which evcxr never unloads
