@@ -255,17 +255,16 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
                 ..TrainConfig::default()
             };
             let runs = train_both(&config)?;
+            // Training runs at least one step (`TrainConfig::check`), so each has a last loss.
             for run in &runs {
-                let last = run
-                    .losses
-                    .last()
-                    .map_or("none".to_owned(), |&l| float_repr(l.into()));
+                let last = run.losses.last().copied().unwrap_or(f32::NAN);
                 write_lines(
                     out,
                     &format!(
-                        "{}: loss after {} steps {last}",
+                        "{}: loss after {} steps {}",
                         run.shortcut.label(),
-                        run.losses.len()
+                        run.losses.len(),
+                        float_repr(last.into())
                     ),
                 )?;
             }

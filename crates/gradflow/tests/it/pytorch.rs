@@ -343,10 +343,8 @@ fn an_update_that_rounds_twice_is_caught() {
 
 /// Sweeps of every activation over small and odd widths and depths, from several seeds.
 fn sweep_configs() -> Vec<SweepConfig> {
-    let mut configs = vec![SweepConfig {
-        widths: vec![3],
-        ..SweepConfig::default()
-    }];
+    // The notebook's sweep first.
+    let mut configs = vec![SweepConfig::default()];
     for (i, activation) in Activation::ALL.into_iter().enumerate() {
         configs.push(SweepConfig {
             widths: vec![1, 3 + i as i64, 17],
