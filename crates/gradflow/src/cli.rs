@@ -211,15 +211,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             };
             let sweep = config.run()?;
             write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
-            for p in &sweep.points {
-                let line = format!(
-                    "{} {} {} {}",
-                    p.width,
-                    p.depth,
-                    p.shortcut == Shortcut::On,
-                    float_repr(p.first_layer.into())
-                );
-                write_lines(out, &line)?;
+            for point in &sweep.points {
+                write_lines(out, &point.to_string())?;
             }
             if let Some(path) = svg {
                 chart::sweep_chart(&sweep)?.save(path)?;

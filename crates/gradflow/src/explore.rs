@@ -31,7 +31,9 @@ pub use crate::limits::MAX_LAYERS;
 /// Which networks the explorer computes; start from [`Explorer::new`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExplorerConfig {
-    depths: Vec<usize>,
+    /// A range, not a list, so that a typo such as `1..=1_000_000_000` is refused before a
+    /// list of that length is made.
+    depths: RangeInclusive<usize>,
     widths: Vec<i64>,
     activations: Vec<Activation>,
     seed: i64,
@@ -43,7 +45,7 @@ impl Explorer {
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> ExplorerConfig {
         ExplorerConfig {
-            depths: (1..=MAX_DEPTH).collect(),
+            depths: 1..=MAX_DEPTH,
             widths: WIDTHS.to_vec(),
             activations: Activation::ALL.to_vec(),
             seed: 123,
@@ -54,7 +56,7 @@ impl Explorer {
 impl ExplorerConfig {
     /// The depths (numbers of layers) to offer.
     pub fn depths(mut self, depths: RangeInclusive<usize>) -> Self {
-        self.depths = depths.collect();
+        self.depths = depths;
         self
     }
 
@@ -118,7 +120,7 @@ impl ExplorerConfig {
         progress.finish();
         Ok(Explorer {
             seed: self.seed,
-            depths: self.depths.clone(),
+            depths: self.depths.clone().collect(),
             widths: self.widths.clone(),
             activations: self.activations.clone(),
             reports: reports.into_iter().flatten().collect(),
@@ -130,7 +132,7 @@ impl ExplorerConfig {
         let mut settings = Vec::new();
         for &activation in &self.activations {
             for &width in &self.widths {
-                for &depth in &self.depths {
+                for depth in self.depths.clone() {
                     for shortcut in Shortcut::BOTH {
                         settings.push((activation, width, depth, shortcut));
                     }
@@ -169,25 +171,24 @@ impl ExplorerConfig {
         if self.activations.is_empty() {
             return Err(empty("the explorer's activations"));
         }
-        for &depth in &self.depths {
+        for depth in [*self.depths.start(), *self.depths.end()] {
             limits::check_depth(depth)?;
         }
         let fewer = "fewer depths, widths or activations";
         limits::check_layers_in_all("the explorer's grid", self.layers(), fewer)?;
         for &width in &self.widths {
-            for &depth in &self.depths {
+            for depth in self.depths.clone() {
                 limits::check_layer_sizes(&square_sizes(width, depth))?;
             }
         }
         Ok(())
     }
 
-    /// The layers of every network of the grid, saturating.
+    /// The layers of every network of the grid.
     fn layers(&self) -> usize {
-        self.depths
-            .iter()
-            .fold(0usize, |sum, &depth| sum.saturating_add(depth))
-            .saturating_mul(self.widths.len() * self.activations.len() * Shortcut::BOTH.len())
+        let copies = self.widths.len() * self.activations.len() * Shortcut::BOTH.len();
+        let depths: Vec<usize> = self.depths.clone().collect();
+        limits::layers_in_all(&depths, copies)
     }
 }
 

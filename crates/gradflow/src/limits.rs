@@ -60,6 +60,15 @@ pub fn check_depth(depth: usize) -> Result<()> {
     })
 }
 
+/// The layers of `copies` networks of each depth, saturating: what [`check_layers_in_all`]
+/// bounds for a sweep or the explorer's grid.
+pub fn layers_in_all(depths: &[usize], copies: usize) -> usize {
+    depths
+        .iter()
+        .fold(0usize, |sum, &depth| sum.saturating_add(depth))
+        .saturating_mul(copies)
+}
+
 /// Checks the layers an experiment builds in all against [`MAX_LAYERS`]; `fewer` says what
 /// to cut.
 pub fn check_layers_in_all(what: &'static str, layers: usize, fewer: &str) -> Result<()> {

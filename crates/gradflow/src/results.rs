@@ -87,6 +87,23 @@ pub struct SweepPoint {
     pub first_layer: f32,
 }
 
+/// One line of `gradflow sweep`: width, depth, whether the shortcut is on, and the first
+/// layer's mean as Python prints it.
+///
+/// ```
+/// use gradflow::{Shortcut, SweepPoint};
+///
+/// let point = SweepPoint { width: 3, depth: 8, shortcut: Shortcut::Off, first_layer: 0.1 };
+/// assert_eq!(point.to_string(), "3 8 false 0.10000000149011612");
+/// ```
+impl fmt::Display for SweepPoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = self.shortcut == Shortcut::On;
+        let mean = float_repr(self.first_layer.into());
+        write!(f, "{} {} {on} {mean}", self.width, self.depth)
+    }
+}
+
 /// The first-layer gradient of square networks (every layer `width` wide, then one output),
 /// for each width, depth and variant.
 #[derive(Clone, Debug, PartialEq)]

@@ -124,13 +124,10 @@ impl SweepConfig {
         })
     }
 
-    /// The layers of every network the sweep builds, saturating (for [`check`](Self::check)).
+    /// The layers of every network the sweep builds.
     fn layers(&self) -> usize {
-        let networks = self.widths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
-        self.depths
-            .iter()
-            .fold(0usize, |sum, &depth| sum.saturating_add(depth))
-            .saturating_mul(networks)
+        let copies = self.widths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
+        limits::layers_in_all(&self.depths, copies)
     }
 }
 

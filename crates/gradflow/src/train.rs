@@ -81,7 +81,10 @@ impl TrainConfig {
             });
         }
         limits::check_steps(self.steps, self.depth())?;
-        limits::check_layers_in_all("the training", 2 * self.depth(), "fewer layers")
+        limits::check_layers_in_all("the training", 2 * self.depth(), "fewer layers")?;
+        // The task's inputs, drawn before the first step.
+        let inputs = (self.samples as u128).saturating_mul(self.layer_sizes[0] as u128);
+        limits::fits_in_memory(inputs.saturating_mul(4))
     }
 
     /// The number of layers of the trained network.

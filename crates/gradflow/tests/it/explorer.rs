@@ -58,6 +58,11 @@ fn empty_zero_and_oversize_grids_are_refused() {
         error(Explorer::new().depths(0..=3)),
         "a depth is 0; it must be from 1 to 100000 layers"
     );
+    // Refused from the range's ends, before a list of a billion depths is made.
+    assert_eq!(
+        error(Explorer::new().depths(1..=1_000_000_000)),
+        "a depth is 1000000000; it must be from 1 to 100000 layers"
+    );
     let oversize = Explorer::new().depths(1..=200).build().unwrap_err();
     assert!(matches!(oversize, Error::Invalid { .. }), "{oversize}");
     assert!(oversize

@@ -372,14 +372,7 @@ fn depth_sweeps_equal_pytorch() {
                     config.activation,
                     config.seed
                 );
-                let line = format!(
-                    "{} {} {} {}\n",
-                    p.width,
-                    p.depth,
-                    p.shortcut == Shortcut::On,
-                    float_repr(p.first_layer.into())
-                );
-                (json + "\n", line)
+                (json + "\n", format!("{p}\n"))
             })
             .unzip();
         let pytorch: String = pytorch_blocks(&stdin).concat();
