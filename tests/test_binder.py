@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -285,7 +286,6 @@ def test_notebook_01_through_the_image_kernel_prints_pytorchs_lines(post_built):
                           text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     expected = json.loads(done.stdout.splitlines()[-1])
-    import nbformat
     nb = nbformat.read(out, as_version=4)
     for (snippet, _, _), lines in zip(SEED_CHECKS, expected):
         assert lines and text(cell_containing(nb, snippet)) == lines, snippet
