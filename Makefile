@@ -13,7 +13,7 @@ PYTHON_VERSION ?= 3.13.0
 .PHONY: help setup lab test test-other-cpu test-python test-binder notebooks html slides bench
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 setup: ## install the venv, evcxr and the Jupyter kernel (skips what is done)
 	@scripts/setup.sh
