@@ -94,12 +94,31 @@ def prebuild():
 # Charts are 1280 px wide: let them shrink to the page, as JupyterLab does, instead of overflowing.
 # (gradflow's charts carry the same rule inline; this also fits images of other origins.)
 FIT_CHARTS = "<style>.jp-OutputArea-output img { max-width: 100%; height: auto; }</style>"
-# On a 1280 x 720 slide a chart is shown alone, its code hidden, centred, and no taller than
-# the slide leaves room for; its width follows from its aspect.
-FIT_SLIDE_CHARTS = ("<style>.reveal .jp-OutputArea-output img { max-height: 600px; width: auto; display: block; margin: 0 auto; }"
-                    " .reveal .jp-OutputPrompt { display: none; }"
-                    " .reveal [data-gradflow-explorer] [data-chart] svg { height: 470px !important; width: auto !important; margin: 0 auto; }"
-                    " .reveal [data-gradflow-explorer] [data-lines] { max-height: 4.5em; }</style>")
+# reveal.js lays every slide out on a 1280 x 720 canvas and scales the canvas to the window, so
+# sizes relative to the canvas fit any screen. A slide taller than the canvas scrolls within it
+# (nbconvert's own scroll option measures slides against the window instead, and cuts them).
+FIT_SLIDES = (" .reveal .slides > section.stack { height: 100%; }"
+              " .reveal .slides section:not(.stack) { max-height: 100%; overflow-y: auto; }"
+              # The navigation arrows lie over the window's corner: on a small window they shrink
+              # with it, so they stay clear of a chart's corner; from 720 px high they are reveal's.
+              " .reveal .controls { font-size: min(10px, 1.4vmin); bottom: 1.2em; right: 1.2em; }")
+# A chart's slide is the whole canvas, the chart alone on it, centred, its code hidden: each box
+# from the slide down to the chart takes the height left by its neighbours (a flex column), and
+# the chart keeps its aspect within the last one. The explorer's chart takes what its controls
+# and printed lines leave.
+FIT_SLIDE_CHARTS = (
+    " .reveal .slides section[data-gradflow-slide] { height: 100%; box-sizing: border-box; }"
+    " .reveal [data-gradflow-slide] > .jp-Cell { height: 100%; box-sizing: border-box; display: flex; flex-direction: column; }"
+    " .reveal [data-gradflow-slide] :is(.jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,"
+    "   .jp-OutputArea-output, [data-gradflow-explorer], [data-live], [data-chart])"
+    " { display: flex; flex-direction: column; flex: 1 1 0; min-height: 0; margin-top: 0; margin-bottom: 0; }"
+    " .reveal [data-gradflow-slide=chart] .jp-OutputArea-output { display: block; padding: 0; }"
+    " .reveal [data-gradflow-slide] .jp-Collapser, .reveal .jp-OutputPrompt { display: none; }"
+    " .reveal [data-gradflow-slide] .jp-OutputArea-output img"
+    " { max-height: 100%; max-width: 100%; width: auto; height: auto; display: block; margin: 0 auto; }"
+    " .reveal [data-gradflow-explorer] :is(form, [data-lines]) { flex: none; }"
+    " .reveal [data-gradflow-explorer] [data-chart] svg { height: 100% !important; width: auto !important; max-width: 100%; margin: 0 auto; }"
+    " .reveal [data-gradflow-explorer] [data-lines] { max-height: 4.5em; }")
 REMOTE_TAG = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*\bhref="https?://[^"]*"[^>]*>')
 
 
@@ -145,15 +164,19 @@ def export_slides(notebook, out_dir):
         reveal_transition="none",
         reveal_width="1280",
         reveal_height="720",
-        reveal_scroll=True,
+        reveal_scroll=False,  # FIT_SLIDES scrolls a long slide within the canvas instead
     )
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if shows_chart(cell):
             cell.metadata.setdefault("transient", {})["remove_source"] = True
+            # nbconvert writes slideshow.data as data- attributes of the cell's slide.
+            kind = "explorer" if "data-gradflow-explorer" in str(cell.outputs) else "chart"
+            cell.metadata.setdefault("slideshow", {}).setdefault("data", {})["gradflow_slide"] = kind
     body, _ = exporter.from_notebook_node(nb)
     deck = out_dir / (Path(notebook).stem + ".slides.html")
-    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + FIT_SLIDE_CHARTS + "\n</head>", 1)
+    style = "<style>" + FIT_SLIDES + FIT_SLIDE_CHARTS + "</style>"
+    body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + style + "\n</head>", 1)
     deck.write_text(body, encoding="utf-8")
     return deck
 

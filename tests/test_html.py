@@ -8,10 +8,13 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
-from conftest import NOTEBOOK_PATHS, SCREENSHOTS
+from conftest import NOTEBOOK_PATHS, SCREENSHOTS, set_viewport
 from outputs import LEGIBLE_PX, is_explorer, live_charts, smallest_font, svgs
 
 SVG_IMAGES = '.jp-OutputArea-output img[src^="data:image/svg+xml"]'
+# Screens a deck must fit: projectors and monitors; a browser window with its toolbars on a 720p
+# projector (1280 x 577); a small window.
+SCREENS = [(1280, 720), (1024, 768), (1366, 768), (1920, 1080), (2560, 1440), (1280, 577), (800, 450)]
 
 
 def export_offline(export, path, out_dir, committed):
@@ -45,9 +48,48 @@ def test_exported_page_renders_its_charts(browser, committed, path, tmp_path):
     browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}.png"))
 
 
+@pytest.fixture(scope="module")
+def decks(committed, tmp_path_factory):
+    """Each notebook's deck, exported once for every screen size, with its number of charts."""
+    exported = {}
+
+    def deck(path):
+        if path not in exported:
+            exported[path] = export_offline(notebooks.export_slides, path, tmp_path_factory.mktemp("slides"), committed)
+        return exported[path]
+
+    return deck
+
+
+@pytest.fixture
+def screen(browser, request):
+    """The browser's page at the test's size; the other tests' 1280 x 720 afterwards."""
+    width, height = request.param
+    set_viewport(browser, width, height)
+    yield width, height
+    set_viewport(browser, 1280, 720)
+
+
+# Every chart slide measured: the chart's box and its slide's, the canvas reveal.js scales,
+# what the slide would scroll, the code it shows, and the window.
+MEASURE_SLIDE = """
+const section = document.querySelector('section.present:not(.stack)');
+const chart = section.querySelector(arguments[0]);
+if (chart === null || (chart.tagName === 'IMG' && !chart.complete)) return null;
+const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+return {chart: box(chart), section: box(section), canvas: box(document.querySelector('.reveal .slides')),
+        scrolls: [section.scrollWidth - section.clientWidth, section.scrollHeight - section.clientHeight],
+        overflow: getComputedStyle(section).overflowY,
+        inputs: section.querySelectorAll('.jp-InputArea').length, window: [innerWidth, innerHeight],
+        src: chart.tagName === 'IMG' ? chart.src : chart.outerHTML};
+"""
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}", indirect=True)
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
-def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, committed, path, tmp_path):
-    deck, charts = export_offline(notebooks.export_slides, path, tmp_path, committed)
+def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, committed, decks, path, screen):
+    deck, charts = decks(path)
+    width, height = screen
 
     browser.get(deck.as_uri())
     WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.querySelector('.reveal.ready') !== null"))
@@ -57,36 +99,55 @@ def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, commit
         ".map(img => img.complete && img.naturalWidth);", images)
     assert decoded == [1280] * charts >= [1280] * 3, decoded
 
-    # Each chart's slide at 1280 x 720, as on a projector: the whole chart on screen, no code.
+    # Each chart's slide, as on this screen: the whole chart on it, no scrolling, no code.
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     slides = chart_slides(committed(path))
     assert len(slides) == charts
+    smallest = []
     for number, (h, v) in enumerate(slides):
         show_slide(browser, deck, h, v)
-        rect = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
-            "const img = document.querySelector('section.present:not(.stack) ' + arguments[0]);"
-            "if (img === null || !img.complete) return null;"
-            "const r = img.getBoundingClientRect();"
-            "return [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight,"
-            "        document.querySelectorAll('section.present:not(.stack) .jp-InputArea').length, img.src];", images))
-        left, top, right, bottom, width, height, inputs, src = rect
-        assert (width, height) == (1280, 720)
-        assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"slide {h}/{v} cuts its chart: {rect[:6]}"
-        shown = smallest_font(base64.b64decode(src.split(",", 1)[1]).decode("utf-8")) * (right - left) / 1280
-        assert shown >= LEGIBLE_PX, f"slide {h}/{v}: the chart's smallest text is {shown:.1f} px on the projector"
-        assert inputs == 0, f"slide {h}/{v} shows code"
-        browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-{number}.png"))
+        shown = WebDriverWait(browser, 20).until(lambda b: b.execute_script(MEASURE_SLIDE, images))
+        assert shown["window"] == [width, height]
+        assert_whole_on_its_slide(shown, f"slide {h}/{v}")
+        if width >= 1280:
+            svg = base64.b64decode(shown["src"].split(",", 1)[1]).decode("utf-8")
+            smallest.append(assert_legible(smallest_font(svg), shown["chart"], f"slide {h}/{v}"))
+        assert shown["inputs"] == 0, f"slide {h}/{v} shows code"
+        browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-{number}-{width}x{height}.png"))
 
-    # The explorer's slide: it works, and its chart is wholly on screen.
+    # The explorer's slide: it works, and its chart is whole on it, as wide as the screen allows.
     (h, v), = chart_slides(committed(path), explorers=True)
     show_slide(browser, deck, h, v)
-    rect = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
-        "const svg = document.querySelector('section.present:not(.stack) [data-gradflow-explorer][data-ready] [data-chart] svg');"
-        "if (svg === null) return null; const r = svg.getBoundingClientRect();"
-        "return [r.left, r.top, r.right, r.bottom];"))
-    left, top, right, bottom = rect
-    assert left >= 0 and top >= 0 and right <= 1280 and bottom <= 720 and right - left >= 800, f"explorer slide: {rect}"
-    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-explorer.png"))
+    shown = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+        MEASURE_SLIDE, "[data-gradflow-explorer][data-ready] [data-chart] svg"))
+    assert_whole_on_its_slide(shown, "explorer slide")
+    left, _, right, _ = shown["chart"]
+    assert right - left >= 800 * min(width / 1280, height / 720), f"explorer slide: {shown['chart']}"
+    if width >= 1280:
+        explorer = assert_legible(smallest_font(shown["src"]), shown["chart"], "explorer slide")
+        print(f"{path.name} at {width} x {height}: the smallest text is {min(smallest):.1f} px on screen"
+              f" in the charts, {explorer:.1f} px in the explorer's")
+    browser.save_screenshot(str(SCREENSHOTS / f"{path.stem}-slide-explorer-{width}x{height}.png"))
+
+
+def assert_whole_on_its_slide(shown, slide):
+    """The chart inside the window and inside its slide, which neither scrolls nor overflows."""
+    left, top, right, bottom = shown["chart"]
+    width, height = shown["window"]
+    assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"{slide} cuts its chart: {shown['chart']}"
+    for name in ("section", "canvas"):
+        outer = shown[name]
+        assert outer[0] - 0.5 <= left and outer[1] - 0.5 <= top and right <= outer[2] + 0.5 \
+            and bottom <= outer[3] + 0.5, f"{slide}: the chart {shown['chart']} leaves its {name} {outer}"
+    assert shown["scrolls"][0] <= 1 and shown["scrolls"][1] <= 1, f"{slide} overflows by {shown['scrolls']} px"
+    assert shown["overflow"] != "scroll", f"{slide} shows a scrollbar"
+
+
+def assert_legible(font, chart, slide):
+    """The chart's smallest text on screen, its SVG drawn 1280 px wide."""
+    shown = font * (chart[2] - chart[0]) / 1280
+    assert shown >= LEGIBLE_PX, f"{slide}: the chart's smallest text is {shown:.1f} px on the screen"
+    return shown
 
 
 def show_slide(browser, deck, h, v):
