@@ -20,7 +20,6 @@ from nbclient.util import ensure_async
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-KERNEL_NAME = "gradflow-rust"
 # The notebooks' first line; the pre-build runs exactly this, so that cargo reuses its work.
 DEP = ':dep gradflow = { path = "../crates/gradflow", default-features = false }'
 # The first cell compiles tch from scratch when the kernel's build folder is cold.
@@ -76,15 +75,20 @@ def new_notebook(cells):
 
 
 def pins(*names, root=ROOT):
-    """The paths that scripts/pins.sh, their one definition, gives `names` for the checkout at `root`."""
+    """What scripts/pins.sh, their one definition, gives `names` for the checkout at `root`."""
     script = 'root=$1 && shift && source "$root/scripts/pins.sh" && for name; do printf "%s\\n" "${!name}"; done'
     out = subprocess.run(["bash", "-c", script, "pins", str(root), *names], capture_output=True, text=True, check=True)
-    return [Path(line) for line in out.stdout.splitlines()]
+    return out.stdout.splitlines()
+
+
+# The kernelspec's name, and where scripts/setup.sh unpacks reveal.js, require.js and jQuery.
+KERNEL_NAME, slides_assets = pins("KERNEL_NAME", "SLIDES_ASSETS")
+SLIDES_ASSETS = Path(slides_assets)
 
 
 def kernel_builds(root=ROOT):
     """The kernels' build folders of the checkout at `root`, and the set-up's pre-built one."""
-    return tuple(pins("KERNEL_BUILD", "KERNEL_PREBUILT", root=root))
+    return tuple(Path(folder) for folder in pins("KERNEL_BUILD", "KERNEL_PREBUILT", root=root))
 
 
 def prebuild():
@@ -137,10 +141,6 @@ def export_html(notebook, out_dir):
     body = REMOTE_TAG.sub("", body).replace("</head>", FIT_CHARTS + "\n</head>", 1)
     page.write_text(body, encoding="utf-8")
     return page
-
-
-# Where scripts/setup.sh unpacks reveal.js, require.js and jQuery.
-SLIDES_ASSETS, = pins("SLIDES_ASSETS")
 
 
 def export_slides(notebook, out_dir):

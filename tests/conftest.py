@@ -22,6 +22,9 @@ import browser as browser_module  # noqa: E402  (scripts/browser.py; `browser` i
 import notebooks  # noqa: E402  (scripts/notebooks.py)
 
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# The seed notebook, cell for cell, and the "what if" notebook.
+SEED_NOTEBOOK = ROOT / "notebooks" / "01-shortcut-connections.ipynb"
+EXPLORE_NOTEBOOK = ROOT / "notebooks" / "02-explore.ipynb"
 SCREENSHOTS = ROOT / "target" / "screenshots"
 
 

@@ -6,49 +6,8 @@ import nbformat
 import pytest
 
 from conftest import NOTEBOOK_PATHS
-from outputs import WITH_SHORTCUT, WITHOUT_SHORTCUT, svgs
-
-# Pixels two boxes may share before they count as overlapping: glyph boxes include some blank
-# space, and a value label's box reaches a little below its baseline, onto its own bar.
-TEXT_SLACK = 1
-BAR_SLACK = (2, 6)
-
-# Returns what overlaps in the page's <svg> that `selector` finds, in words.
-COLLISIONS = """
-const [selector, slack, barSlack, colours] = arguments;
-const svg = document.querySelector(selector);
-const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
-  .map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
-const bars = [...svg.querySelectorAll('rect')]
-  .filter(r => colours.includes((r.getAttribute('fill') || '').toUpperCase()))
-  .map(r => r.getBoundingClientRect());
-const wide = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left);
-const tall = (a, b) => Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-const found = [];
-texts.forEach(([t, a], i) => {
-  for (const [u, b] of texts.slice(i + 1)) {
-    if (wide(a, b) > slack && tall(a, b) > slack) found.push(`"${t}" over "${u}"`);
-  }
-  for (const b of bars) {
-    if (wide(a, b) > barSlack[0] && tall(a, b) > barSlack[1])
-      found.push(`"${t}" over the bar at (${Math.round(b.left)}, ${Math.round(b.top)})`);
-  }
-});
-return found;
-"""
-
-
-def collisions_on_page(browser, selector="svg"):
-    """What overlaps in the chart that `selector` finds on the browser's page."""
-    return browser.execute_script(COLLISIONS, selector, TEXT_SLACK, BAR_SLACK, [WITHOUT_SHORTCUT, WITH_SHORTCUT])
-
-
-def collisions(browser, svg, tmp_path):
-    """What overlaps in `svg` drawn at its own size in Chromium."""
-    page = tmp_path / "chart.html"
-    page.write_text(f"<!doctype html><html><body style='margin: 0'>{svg}</body></html>", encoding="utf-8")
-    browser.get(page.as_uri())
-    return collisions_on_page(browser)
+from outputs import svgs
+from pages import collisions
 
 
 def charts(path):

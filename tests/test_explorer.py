@@ -11,31 +11,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
 from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS
+from pages import SHOW, collisions_on_page
 from pytorch import default_input, references
-from test_charts import collisions_on_page
 
 ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"]
 WIDTHS = [1, 2, 3, 4, 8, 16, 32, 64]
 DEPTHS = range(1, 33)
-
-# Sets each control, fires the events a person's input fires, and reads what the page shows.
-SHOW = """
-const [depth, width, activation, shortcut, selector] = arguments;
-const root = document.querySelector(selector || '[data-gradflow-explorer]');
-const form = root.querySelector('form[data-controls]');
-form.elements.depth.value = String(depth);
-form.elements.width.value = String(width);
-form.elements.activation.value = activation;
-form.elements.shortcut.checked = shortcut;
-for (const name of ['depth', 'width', 'activation', 'shortcut']) {
-  form.elements[name].dispatchEvent(new Event('input', {bubbles: true}));
-  form.elements[name].dispatchEvent(new Event('change', {bubbles: true}));
-}
-return {lines: root.querySelector('[data-lines]').textContent,
-        without: root.querySelectorAll('[data-chart] rect[data-variant=without]').length,
-        with: root.querySelectorAll('[data-chart] rect[data-variant=with]').length,
-        title: root.querySelector('[data-chart] text').textContent};
-"""
 
 
 @pytest.fixture(scope="module")

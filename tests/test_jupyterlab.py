@@ -8,13 +8,12 @@ import base64
 import nbformat
 import pytest
 
-from conftest import NOTEBOOK_PATHS, set_viewport
+from conftest import NOTEBOOK_PATHS, SEED_NOTEBOOK, set_viewport
 from jupyter_ui import Notebook
 from outputs import LEGIBLE_PX, bars, live_charts, smallest_font, svgs
 from pytorch import reference
-from test_explorer import SHOW
+from pages import SHOW
 
-SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
 SEED_SIZES = "[3, 3, 3, 3, 3, 1]"
 
 

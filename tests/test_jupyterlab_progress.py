@@ -5,9 +5,9 @@ import time
 
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import EXPLORE_NOTEBOOK
 from jupyter_ui import RUN_ALL_S, Notebook
 
-EXPLORE_NOTEBOOK = "02-explore.ipynb"
 SWEEP_CELL = "let depths = sweep::SweepConfig {"
 # Deep enough to take several seconds: 8 networks × 2 variants × 2 widths × 600 layers.
 LONG_SWEEP = ("sweep::SweepConfig { activation, seed,",
@@ -15,7 +15,7 @@ LONG_SWEEP = ("sweep::SweepConfig { activation, seed,",
 
 
 def test_a_long_sweep_shows_its_progress_while_it_runs(browser, lab):
-    with Notebook(browser, lab, EXPLORE_NOTEBOOK) as notebook:
+    with Notebook(browser, lab, EXPLORE_NOTEBOOK.name) as notebook:
         index = notebook.edit(SWEEP_CELL, *LONG_SWEEP)
         notebook.command("notebook:run-all-above")
         notebook.select(SWEEP_CELL)

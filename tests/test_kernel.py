@@ -9,9 +9,9 @@ import time
 import pytest
 
 import notebooks
+from conftest import SEED_NOTEBOOK
 from outputs import text
 from pytorch import reference
-from test_notebooks import SEED_NOTEBOOK
 
 SEED_SIZES = "[3, 3, 3, 3, 3, 1]"
 

@@ -6,13 +6,13 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import NOTEBOOK_PATHS
+import notebooks
+from conftest import NOTEBOOK_PATHS, SEED_NOTEBOOK
 from outputs import (bars, cell_containing, chart_differences, explorer_grids, grid_differences, svgs, text,
                      text_differences)
 from pytorch import reference
 
 SEED = [3, 3, 3, 3, 3, 1]
-SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
 
 
 def code_cells(nb):
@@ -22,7 +22,7 @@ def code_cells(nb):
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
 def test_runs_through_the_kernel_without_errors(executed, path):
     nb = executed(path)
-    assert nb.metadata.kernelspec.name == "gradflow-rust"
+    assert nb.metadata.kernelspec.name == notebooks.KERNEL_NAME
     for cell in code_cells(nb):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert not errors, f"{cell.source!r}: {errors}"

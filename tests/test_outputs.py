@@ -5,11 +5,10 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOK_PATHS
+from conftest import NOTEBOOK_PATHS, SEED_NOTEBOOK
 from outputs import (GRID_RELATIVE, cell_containing, chart_differences, explorer_grids, grid_differences, svgs,
                      text, text_differences)
 
-SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
 
 
 @pytest.fixture(scope="module")

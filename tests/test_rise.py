@@ -12,11 +12,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import NOTEBOOK_PATHS, SCREENSHOTS, set_viewport
+from conftest import SCREENSHOTS, SEED_NOTEBOOK, set_viewport
 from jupyter_ui import RUN_ALL_S, Notebook
 from outputs import LEGIBLE_PX, bars, smallest_font
 
-SEED_NOTEBOOK = next(p for p in NOTEBOOK_PATHS if p.name == "01-shortcut-connections.ipynb")
 DEEPER_SIZES = "[3, 3, 3, 3, 3, 3, 3, 3, 1]"
 # A cell on the slides: its source, its prompt ("[7]:"), its chart's box and the slide's.
 FIND_CELL = """

@@ -3,12 +3,12 @@
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
+import notebooks
 from conftest import ROOT
 
 
@@ -46,7 +46,7 @@ def test_torch_pin_matches_tch():
 
 
 def test_kernelspec_is_in_the_venv_and_points_at_this_checkout():
-    spec = json.loads((ROOT / ".venv/share/jupyter/kernels/gradflow-rust/kernel.json").read_text())
+    spec = json.loads((ROOT / ".venv/share/jupyter/kernels" / notebooks.KERNEL_NAME / "kernel.json").read_text())
     assert spec["argv"][0] == str(ROOT / "scripts" / "kernel")
     assert spec["language"] == "rust"
 
