@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 /// Calls estimated to take longer than this tell their progress.
 pub const REPORT_AFTER: Duration = Duration::from_secs(2);
 
-/// About what one layer costs in each kind of call (measured on one core of a 2-core machine:
-/// the default training 1.0 s, sweep 1.9 s, explorer 2.4 s on two cores); only the decision
-/// whether a call is long depends on them.
+/// About what one layer costs in each kind of call, from the command line's defaults on a busy
+/// 2-core machine (`gradflow train` 1.3 s, `sweep` 2.4 s, `explore` 2.7 s on both cores, each
+/// with its start); only the decision whether a call is long depends on them.
 #[derive(Clone, Copy, Debug)]
 pub enum Cost {
     /// One layer of one training step: forward, backward, its report and SGD's update.
