@@ -158,8 +158,9 @@ fn train_one(config: &TrainConfig, shortcut: Shortcut, progress: &Progress) -> R
         .activation(config.activation)
         .seed(config.seed)
         .build()?;
-    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, one fused step, as
-    // torch.optim.SGD does; `p - lr * grad` rounds twice and drifts from PyTorch's digits.
+    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
+    // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
+    // there and drifts from PyTorch's digits.
     let mut optimizer = COptimizer::sgd(config.learning_rate, 0.0, 0.0, 0.0, false)?;
     for parameter in model.parameters() {
         optimizer.add_parameters(&parameter, 0)?;
