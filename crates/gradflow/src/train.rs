@@ -117,20 +117,21 @@ pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
 
 /// Trains one variant from the config's seed.
 pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
-    config.check()?;
+    let task = regression_task(config)?;
     let progress = start_progress(config, 1);
-    let training = train_one(config, shortcut, &progress)?;
+    let training = train_one(config, shortcut, &task, &progress)?;
     progress.finish();
     Ok(training)
 }
 
 /// Trains the network without and then with shortcut connections, from the same seed.
 pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
-    config.check()?;
+    // One task for both: drawn from its own seed, it is the same data for each variant.
+    let task = regression_task(config)?;
     let progress = start_progress(config, 2);
     let both = [
-        train_one(config, Shortcut::Off, &progress)?,
-        train_one(config, Shortcut::On, &progress)?,
+        train_one(config, Shortcut::Off, &task, &progress)?,
+        train_one(config, Shortcut::On, &task, &progress)?,
     ];
     progress.finish();
     Ok(both)
@@ -151,8 +152,12 @@ fn start_progress(config: &TrainConfig, variants: usize) -> Progress {
 
 /// PyTorch's training loop: the network after `torch.manual_seed(seed)`, then for every step
 /// `opt.zero_grad()`, `nn.MSELoss()`, `backward()` and `opt.step()` with `torch.optim.SGD`.
-fn train_one(config: &TrainConfig, shortcut: Shortcut, progress: &Progress) -> Result<Training> {
-    let (inputs, targets) = regression_task(config)?;
+fn train_one(
+    config: &TrainConfig,
+    shortcut: Shortcut,
+    (inputs, targets): &(Tensor, Tensor),
+    progress: &Progress,
+) -> Result<Training> {
     let model = DeepNetwork::builder(&config.layer_sizes)
         .shortcut(shortcut)
         .activation(config.activation)
@@ -173,8 +178,8 @@ fn train_one(config: &TrainConfig, shortcut: Shortcut, progress: &Progress) -> R
     for _ in 0..config.steps {
         optimizer.zero_grad()?;
         let loss = model
-            .forward(&inputs)?
-            .f_mse_loss(&targets, Reduction::Mean)?;
+            .forward(inputs)?
+            .f_mse_loss(targets, Reduction::Mean)?;
         loss.f_backward()?;
         let report = model.gradient_report(loss.f_double_value(&[])?, 1)?;
         optimizer.step()?;
