@@ -1,7 +1,8 @@
 """What a page shows in Chromium, for the tests that look at charts and the explorer: which texts
-and bars overlap, and the explorer's controls set as a person sets them."""
+and bars overlap, whether a chart is whole on its slide and legible, and the explorer's controls
+set as a person sets them."""
 
-from outputs import WITH_SHORTCUT, WITHOUT_SHORTCUT
+from outputs import LEGIBLE_PX, WITH_SHORTCUT, WITHOUT_SHORTCUT
 
 # Pixels two boxes may share before they count as overlapping: glyph boxes include some blank
 # space, and a value label's box reaches a little below its baseline, onto its own bar.
@@ -65,3 +66,22 @@ return {lines: root.querySelector('[data-lines]').textContent,
         with: root.querySelectorAll('[data-chart] rect[data-variant=with]').length,
         title: root.querySelector('[data-chart] text').textContent};
 """
+
+
+def assert_inside(box, shown, what):
+    """`box` wholly inside the window and inside the slide's section and reveal.js's canvas, whose
+    boxes `shown` holds (as "window", "section" and "canvas")."""
+    left, top, right, bottom = box
+    width, height = shown["window"]
+    assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"{what}: cut by the window: {box}"
+    for name in ("section", "canvas"):
+        outer = shown[name]
+        assert outer[0] - 0.5 <= left and outer[1] - 0.5 <= top and right <= outer[2] + 0.5 \
+            and bottom <= outer[3] + 0.5, f"{what}: the chart {box} leaves its {name} {outer}"
+
+
+def assert_legible(font, box, what):
+    """The chart's smallest text on screen, its SVG drawn 1280 px wide and shown in `box`."""
+    shown = font * (box[2] - box[0]) / 1280
+    assert shown >= LEGIBLE_PX, f"{what}: the chart's smallest text is {shown:.1f} px on the screen"
+    return shown

@@ -9,7 +9,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
 from conftest import NOTEBOOK_PATHS, SCREENSHOTS, set_viewport
-from outputs import LEGIBLE_PX, is_explorer, live_charts, smallest_font, svgs
+from outputs import is_explorer, live_charts, smallest_font, svgs
+from pages import assert_inside, assert_legible
 
 SVG_IMAGES = '.jp-OutputArea-output img[src^="data:image/svg+xml"]'
 # Screens a deck must fit: projectors and monitors; a browser window with its toolbars on a 720p
@@ -132,22 +133,9 @@ def test_slide_deck_works_offline_and_every_chart_fits_its_slide(browser, commit
 
 def assert_whole_on_its_slide(shown, slide):
     """The chart inside the window and inside its slide, which neither scrolls nor overflows."""
-    left, top, right, bottom = shown["chart"]
-    width, height = shown["window"]
-    assert left >= 0 and top >= 0 and right <= width and bottom <= height, f"{slide} cuts its chart: {shown['chart']}"
-    for name in ("section", "canvas"):
-        outer = shown[name]
-        assert outer[0] - 0.5 <= left and outer[1] - 0.5 <= top and right <= outer[2] + 0.5 \
-            and bottom <= outer[3] + 0.5, f"{slide}: the chart {shown['chart']} leaves its {name} {outer}"
+    assert_inside(shown["chart"], shown, slide)
     assert shown["scrolls"][0] <= 1 and shown["scrolls"][1] <= 1, f"{slide} overflows by {shown['scrolls']} px"
     assert shown["overflow"] != "scroll", f"{slide} shows a scrollbar"
-
-
-def assert_legible(font, chart, slide):
-    """The chart's smallest text on screen, its SVG drawn 1280 px wide."""
-    shown = font * (chart[2] - chart[0]) / 1280
-    assert shown >= LEGIBLE_PX, f"{slide}: the chart's smallest text is {shown:.1f} px on the screen"
-    return shown
 
 
 def show_slide(browser, deck, h, v):

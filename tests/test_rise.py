@@ -14,7 +14,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import SCREENSHOTS, SEED_NOTEBOOK, set_viewport
 from jupyter_ui import RUN_ALL_S, Notebook
-from outputs import LEGIBLE_PX, bars, smallest_font
+from outputs import bars, smallest_font
+from pages import assert_inside, assert_legible
 
 DEEPER_SIZES = "[3, 3, 3, 3, 3, 3, 3, 3, 1]"
 # A cell on the slides: its source, its prompt ("[7]:"), its chart's box and the slide's.
@@ -97,18 +98,10 @@ def present(show, started):
 def assert_fits(box, shown, font):
     """The box wholly in the window, in its slide and on reveal.js's canvas, which holds the whole
     slide; returns the size of its smallest text on screen, which must be legible."""
-    left, top, right, bottom = box
-    width, height = shown["window"]
-    assert 0 <= left and 0 <= top and right <= width and bottom <= height, f"cut by the window: {box}"
-    for name in ("section", "canvas"):
-        outer = shown[name]
-        assert outer[0] - 0.5 <= left and outer[1] - 0.5 <= top and right <= outer[2] + 0.5 \
-            and bottom <= outer[3] + 0.5, f"the chart {box} leaves its {name} {outer}"
+    assert_inside(box, shown, "the slideshow")
     section, canvas = shown["section"], shown["canvas"]
     assert section[1] >= canvas[1] - 0.5 and section[3] <= canvas[3] + 0.5, f"the slide {section} overflows {canvas}"
-    text = font * (right - left) / 1280
-    assert text >= LEGIBLE_PX, f"the chart's smallest text is {text:.1f} px on screen"
-    return text
+    return assert_legible(font, box, "the slideshow")
 
 
 class Slideshow:
