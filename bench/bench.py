@@ -32,7 +32,7 @@ import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(ROOT / "crates/gradflow/tests/reference"))
+sys.path.insert(0, str(ROOT / "crates/gradflow-engine/tests/reference"))
 import notebooks  # noqa: E402
 from pytorch_reference import ExampleDeepNeuralNetwork  # noqa: E402
 

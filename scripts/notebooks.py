@@ -21,7 +21,7 @@ from nbclient.util import ensure_async
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 # The notebooks' first line; the pre-build runs exactly this, so that cargo reuses its work.
-DEP = ':dep gradflow = { path = "../crates/gradflow", default-features = false }'
+DEP = ':dep gradflow = { path = "../crates/gradflow" }'
 # The first cell compiles tch from scratch when the kernel's build folder is cold.
 CELL_TIMEOUT_S = 900
 # How long to wait for a cell's printed lines after the kernel says the cell is done.

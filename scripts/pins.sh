@@ -43,3 +43,12 @@ fi
 KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
 # What the set-up pre-builds there, which each slot's first kernel starts from.
 KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt
+
+# The engine (the `gradflow` program, which links libtorch) that notebook cells ask to compute:
+# built into the checkout's target/ where it can be written, else beside the kernels' builds
+# (Binder's checkout belongs to root). scripts/kernel names it to the kernel.
+ENGINE_TARGET=$root/target
+if ! { mkdir -p "$ENGINE_TARGET" && [ -w "$ENGINE_TARGET" ]; } 2>/dev/null; then
+  ENGINE_TARGET=$KERNEL_BUILD/engine-target
+fi
+ENGINE_PROGRAM=$ENGINE_TARGET/release/gradflow

@@ -83,11 +83,17 @@ kernelspec() {
   [ -z "$said" ] || step "$said"
 }
 
+engine() {
+  # Cargo checks the sources and says nothing when the engine is up to date.
+  [ -x "$ENGINE_PROGRAM" ] || step "building the engine, which links libtorch (first time: ~3 minutes)"
+  CARGO_TARGET_DIR=$ENGINE_TARGET cargo build --release --locked --quiet -p gradflow-engine --bin gradflow
+}
+
 kernel_deps() {
-  # The kernel's first `:dep` compiles tch and plotters; do it once here, not in front of a class.
+  # The kernel's first `:dep` compiles the notebooks' crate; do it once here, not in front of a class.
   # Kernels copy this folder into their slots (scripts/kernel), under a shared lock.
   local key stamp=$KERNEL_PREBUILT/.gradflow-prebuilt
-  key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml crates/gradflow/build.rs scripts/evcxr/*;
+  key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml scripts/evcxr/*;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
   step "pre-building the notebooks' dependencies for the kernel (first time: ~3 minutes; after a change: seconds)"
@@ -131,6 +137,7 @@ timed "the Python venv" python_env
 if [ "${1:-}" != venv ]; then
   timed "evcxr" evcxr
   timed "the kernelspec" kernelspec
+  timed "the engine" engine
   timed "the kernel's dependencies" kernel_deps
 fi
 for extra in "$@"; do

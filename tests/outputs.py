@@ -10,7 +10,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 SVG = "{http://www.w3.org/2000/svg}"
-# The chart colours of crates/gradflow/src/chart/mod.rs.
+# The chart colours of crates/gradflow-engine/src/chart/mod.rs.
 WITHOUT_SHORTCUT = "#D55E00"
 WITH_SHORTCUT = "#0072B2"
 FONT_SIZE = re.compile(r'font-size="([0-9.]+)"')

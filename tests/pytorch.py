@@ -1,11 +1,11 @@
-"""Runs the PyTorch reference (crates/gradflow/tests/reference/pytorch_reference.py)."""
+"""Runs the PyTorch reference (crates/gradflow-engine/tests/reference/pytorch_reference.py)."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parent.parent / "crates/gradflow/tests/reference/pytorch_reference.py"
+REFERENCE = Path(__file__).resolve().parent.parent / "crates/gradflow-engine/tests/reference/pytorch_reference.py"
 DEFAULTS = {"seed": 123, "input": [1.0, 0.0, -1.0], "runs": 1, "activation": "relu"}
 
 

@@ -1,74 +1,148 @@
-//! The one error type of the library: each variant says what was wrong and what is expected.
+//! The one error type of gradflow, on both sides of the engine's boundary: each variant says what
+//! was wrong and what is expected. An error raised in the engine reaches a notebook cell as the
+//! same variant (see [`crate::wire`]).
 
-use thiserror::Error;
+use std::fmt;
 
-/// Everything that can go wrong in gradflow, from a bad layer size to a failed file write.
-#[derive(Debug, Error)]
+/// Everything that can go wrong in gradflow, from a bad layer size to an engine that is missing.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("layer_sizes needs at least two entries (the input width, then one size per layer), got {got}")]
-    TooFewSizes { got: usize },
-
-    #[error("layer_sizes[{index}] is {size}; every size must be a positive number of neurons (1 or more)")]
-    NonPositiveSize { index: usize, size: i64 },
-
-    #[error(
-        "the network would need about {needed_mib} MiB for its weights and gradients, \
-         more than the {limit_mib} MiB this tool allows; use fewer or narrower layers"
-    )]
-    TooLarge { needed_mib: u64, limit_mib: u64 },
-
-    #[error("the input has {got} values, but the first layer expects {expected} (layer_sizes[0])")]
-    InputWidth { expected: usize, got: usize },
-
-    #[error("input[{index}] is {value}; every input value must be a finite float32 number")]
-    NonFiniteInput { index: usize, value: f64 },
-
-    #[error("unknown activation {0:?}; expected one of: relu, gelu, tanh, sigmoid")]
+    TooFewSizes {
+        got: usize,
+    },
+    NonPositiveSize {
+        index: usize,
+        size: i64,
+    },
+    TooLarge {
+        needed_mib: u64,
+        limit_mib: u64,
+    },
+    InputWidth {
+        expected: usize,
+        got: usize,
+    },
+    NonFiniteInput {
+        index: usize,
+        value: f64,
+    },
     UnknownActivation(String),
-
-    #[error("runs must be at least 1 (the number of backward passes whose gradients are summed)")]
     ZeroRuns,
-
-    #[error("{what} is {value}; it must be {expected}")]
     Invalid {
-        what: &'static str,
+        what: String,
         value: String,
         expected: String,
     },
-
-    #[error("cannot draw a chart with no layers; compute a gradient report first")]
     EmptyReport,
-
-    #[error("cannot compare reports of different networks: {left} layers against {right} layers")]
-    ReportMismatch { left: usize, right: usize },
-
-    #[error("cannot chart a sweep with no points; sweep at least one width and one depth")]
+    ReportMismatch {
+        left: usize,
+        right: usize,
+    },
     EmptySweep,
-
-    #[error("cannot chart a training of no steps; train for at least one step")]
     EmptyTraining,
-
-    #[error(
-        "cannot chart trainings of different lengths together: {left} steps against {right} steps; \
-         train both with one config (train_both)"
-    )]
-    TrainingMismatch { left: usize, right: usize },
-
-    #[error("cannot show an explorer with no settings; build it with at least one depth, width and activation")]
+    TrainingMismatch {
+        left: usize,
+        right: usize,
+    },
     EmptyExplorer,
-
-    #[error("drawing the chart failed: {0}")]
-    Chart(#[source] Box<dyn std::error::Error + Send + Sync>),
-
-    #[error("writing {path} failed: {source}")]
+    /// Drawing a chart failed; the message is plotters'.
+    Chart(String),
     Io {
         path: String,
         source: std::io::Error,
     },
+    /// libtorch refused an operation; the message is libtorch's.
+    Torch(String),
+    /// The engine that computes for a notebook is missing, failed to start or stopped.
+    Engine(String),
+}
 
-    #[error(transparent)]
-    Torch(#[from] tch::TchError),
+impl Error {
+    /// The error for a setting `what` whose `value` is not the `expected` one.
+    pub fn invalid(
+        what: impl Into<String>,
+        value: impl fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            what: what.into(),
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::TooFewSizes { got } => write!(
+                f,
+                "layer_sizes needs at least two entries (the input width, then one size per layer), got {got}"
+            ),
+            Error::NonPositiveSize { index, size } => write!(
+                f,
+                "layer_sizes[{index}] is {size}; every size must be a positive number of neurons (1 or more)"
+            ),
+            Error::TooLarge { needed_mib, limit_mib } => write!(
+                f,
+                "the network would need about {needed_mib} MiB for its weights and gradients, \
+                 more than the {limit_mib} MiB this tool allows; use fewer or narrower layers"
+            ),
+            Error::InputWidth { expected, got } => write!(
+                f,
+                "the input has {got} values, but the first layer expects {expected} (layer_sizes[0])"
+            ),
+            Error::NonFiniteInput { index, value } => write!(
+                f,
+                "input[{index}] is {value}; every input value must be a finite float32 number"
+            ),
+            Error::UnknownActivation(name) => write!(
+                f,
+                "unknown activation {name:?}; expected one of: relu, gelu, tanh, sigmoid"
+            ),
+            Error::ZeroRuns => f.write_str(
+                "runs must be at least 1 (the number of backward passes whose gradients are summed)",
+            ),
+            Error::Invalid { what, value, expected } => {
+                write!(f, "{what} is {value}; it must be {expected}")
+            }
+            Error::EmptyReport => {
+                f.write_str("cannot draw a chart with no layers; compute a gradient report first")
+            }
+            Error::ReportMismatch { left, right } => write!(
+                f,
+                "cannot compare reports of different networks: {left} layers against {right} layers"
+            ),
+            Error::EmptySweep => f.write_str(
+                "cannot chart a sweep with no points; sweep at least one width and one depth",
+            ),
+            Error::EmptyTraining => {
+                f.write_str("cannot chart a training of no steps; train for at least one step")
+            }
+            Error::TrainingMismatch { left, right } => write!(
+                f,
+                "cannot chart trainings of different lengths together: {left} steps against {right} steps; \
+                 train both with one config (train_both)"
+            ),
+            Error::EmptyExplorer => f.write_str(
+                "cannot show an explorer with no settings; build it with at least one depth, width and activation",
+            ),
+            Error::Chart(message) => write!(f, "drawing the chart failed: {message}"),
+            Error::Io { path, source } => write!(f, "writing {path} failed: {source}"),
+            Error::Torch(message) => f.write_str(message),
+            Error::Engine(message) => write!(f, "the gradflow engine {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// `Result` with gradflow's [`Error`].

@@ -13,8 +13,8 @@
 
 use std::ops::RangeInclusive;
 
-use crate::network::DeepNetwork;
-use crate::progress::{self, Cost, Progress};
+use crate::engine::{self, Request, Response};
+use crate::network::{NetworkBuilder, SEED};
 use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::square_sizes;
@@ -33,14 +33,14 @@ pub use crate::limits::MAX_LAYERS;
 pub struct ExplorerConfig {
     /// A range, not a list, so that a typo such as `1..=1_000_000_000` is refused before a
     /// list of that length is made.
-    depths: RangeInclusive<usize>,
-    widths: Vec<i64>,
-    activations: Vec<Activation>,
-    seed: i64,
+    pub(crate) depths: RangeInclusive<usize>,
+    pub(crate) widths: Vec<i64>,
+    pub(crate) activations: Vec<Activation>,
+    pub(crate) seed: i64,
 }
 
 impl Explorer {
-    /// Depths 1 to 32, widths 1 to 64 ([`WIDTHS`]), every activation, seed 123; each
+    /// Depths 1 to 32, widths 1 to 64 ([`WIDTHS`]), every activation, seed [`SEED`]; each
     /// network is `[width; depth] + [1]` on the input evenly spaced from 1 to −1.
     #[allow(clippy::new_ret_no_self)]
     pub fn new() -> ExplorerConfig {
@@ -48,7 +48,7 @@ impl Explorer {
             depths: 1..=MAX_DEPTH,
             widths: WIDTHS.to_vec(),
             activations: Activation::ALL.to_vec(),
-            seed: 123,
+            seed: SEED,
         }
     }
 }
@@ -78,90 +78,52 @@ impl ExplorerConfig {
         self
     }
 
-    /// Builds and runs every network of the grid, on all cores, and returns their reports.
+    /// Builds and runs every network of the grid in the engine, on all cores, and returns
+    /// their reports.
     pub fn build(&self) -> Result<Explorer> {
         self.check()?;
-        let settings = self.settings();
-        // The networks are independent and tiny (libtorch runs each on one core), so one
-        // worker per core takes every other setting; only drawing the weights is serialised.
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let threads = threads.min(settings.len());
-        let what = format!("explorer of {} networks", settings.len());
-        let estimate = progress::estimate(self.layers(), Cost::ExplorerLayer, threads);
-        let progress = Progress::start(&what, settings.len(), "networks", estimate);
-        let mut reports: Vec<Option<GradientReport>> = vec![None; settings.len()];
-        std::thread::scope(|scope| -> Result<()> {
-            let workers: Vec<_> = (0..threads)
-                .map(|first| {
-                    let (settings, progress) = (&settings, &progress);
-                    scope.spawn(move || {
-                        (first..settings.len())
-                            .step_by(threads)
-                            .map(|i| {
-                                let report = self.report(settings[i])?;
-                                progress.advance();
-                                Ok((i, report))
-                            })
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            for worker in workers {
-                // Workers do not panic on a grid that passed `check`; if one did, pass it on.
-                let done = worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                for (i, report) in done? {
-                    reports[i] = Some(report);
-                }
-            }
-            Ok(())
-        })?;
-        progress.finish();
-        Ok(Explorer {
+        match engine::call(&Request::Explore(self.clone()))? {
+            Response::Explorer(explorer) => Ok(explorer),
+            other => Err(engine::unexpected(&other)),
+        }
+    }
+
+    /// The explorer of this grid with `reports`, one per setting in the order of
+    /// [`networks`](Self::networks): what the engine returns.
+    pub fn explorer(&self, reports: Vec<GradientReport>) -> Explorer {
+        Explorer {
             seed: self.seed,
             depths: self.depths.clone().collect(),
             widths: self.widths.clone(),
             activations: self.activations.clone(),
-            reports: reports.into_iter().flatten().collect(),
-        })
+            reports,
+        }
     }
 
-    /// Every (activation, width, depth, shortcut), in the order of [`Explorer::reports`].
-    fn settings(&self) -> Vec<(Activation, i64, usize, Shortcut)> {
-        let mut settings = Vec::new();
+    /// The settings of every network of the grid, in the order of [`Explorer::reports`]:
+    /// by activation, then width, then depth, without then with shortcut.
+    pub fn networks(&self) -> Vec<NetworkBuilder> {
+        let mut networks = Vec::new();
         for &activation in &self.activations {
             for &width in &self.widths {
                 for depth in self.depths.clone() {
                     for shortcut in Shortcut::BOTH {
-                        settings.push((activation, width, depth, shortcut));
+                        let network = NetworkBuilder::new(&square_sizes(width, depth))
+                            .activation(activation)
+                            .shortcut(shortcut)
+                            .seed(self.seed);
+                        networks.push(network);
                     }
                 }
             }
         }
-        settings
-    }
-
-    fn report(
-        &self,
-        (activation, width, depth, shortcut): (Activation, i64, usize, Shortcut),
-    ) -> Result<GradientReport> {
-        let mut model = DeepNetwork::builder(&square_sizes(width, depth))
-            .activation(activation)
-            .shortcut(shortcut)
-            .seed(self.seed)
-            .build()?;
-        model.gradients(&model.default_input())
+        networks
     }
 
     /// Refuses an empty grid, a depth outside [`limits::check_depth`] and a grid too large to
     /// send to a page.
-    fn check(&self) -> Result<()> {
-        let empty = |what: &'static str| Error::Invalid {
-            what,
-            value: "an empty list".to_owned(),
-            expected: "at least one value".to_owned(),
-        };
+    pub fn check(&self) -> Result<()> {
+        let empty = |what| Error::invalid(what, "an empty list", "at least one value");
         if self.depths.is_empty() {
             return Err(empty("the explorer's depths"));
         }
@@ -185,7 +147,7 @@ impl ExplorerConfig {
     }
 
     /// The layers of every network of the grid.
-    fn layers(&self) -> usize {
+    pub fn layers(&self) -> usize {
         let copies = self.widths.len() * self.activations.len() * Shortcut::BOTH.len();
         let depths: Vec<usize> = self.depths.clone().collect();
         limits::layers_in_all(&depths, copies)

@@ -1,39 +1,43 @@
-//! gradflow: why deep networks need shortcut (residual) connections, in Rust.
+//! gradflow: why deep networks need shortcut (residual) connections, in Rust notebooks.
 //!
-//! The seed notebook's experiment, rebuilt on `tch` and checked against PyTorch digit for
-//! digit: build the seed's `ExampleDeepNeuralNetwork` ([`DeepNetwork`]), run its
-//! `print_gradients` ([`DeepNetwork::gradients`]) and chart the per-layer gradients
-//! ([`chart`]).
+//! The seed notebook's experiment, checked against PyTorch digit for digit: build the seed's
+//! `ExampleDeepNeuralNetwork` ([`DeepNetwork`]), run its `print_gradients`
+//! ([`DeepNetwork::gradients`]) and chart the per-layer gradients ([`chart`]).
 //!
-//! Dependencies point one way: [`settings`] and [`results`] are plain data; [`network`]
-//! computes results with libtorch, and [`sweep`] and [`train`] run experiments through the
-//! network's public API; [`chart`] draws results; the command line sits on top of them all.
+//! This is the crate a notebook `:dep`s, so it is kept light: settings, plain results and a
+//! client, and no libtorch. The engine (the `gradflow-engine` crate, whose `gradflow` program
+//! links libtorch) computes and draws on the other side of a socket ([`engine`], [`wire`]);
+//! every number crosses it bit for bit.
+//!
+//! Dependencies point one way: [`settings`], [`limits`] and [`results`] are plain data;
+//! [`network`], [`sweep`], [`train`], [`explore`] and [`chart`] hold an experiment's settings
+//! and ask the [`engine`] for its results.
 //!
 //! ```
-//! use gradflow::DeepNetwork;
+//! use gradflow::{DeepNetwork, Shortcut};
 //!
-//! let mut model_without_shortcut = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123).build()?;
-//! let report = model_without_shortcut.gradients(&[1.0, 0.0, -1.0])?;
-//! // The seed prints twice this (its cell ran twice and the gradients accumulated). The last
-//! // digits depend on the CPU, so a published figure is compared within 1e-6.
-//! let published = 0.04962990805506706 / 2.0;
-//! assert!((f64::from(report.layers[4].weight_mean) / published - 1.0).abs() < 1e-6);
+//! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).shortcut(Shortcut::On).build()?;
+//! assert_eq!(model.to_string().lines().nth(2), Some("    (0-3): 4 x Sequential("));
+//! let too_narrow = DeepNetwork::builder(&[3, 0, 1]).build().unwrap_err();
+//! assert_eq!(
+//!     too_narrow.to_string(),
+//!     "layer_sizes[1] is 0; every size must be a positive number of neurons (1 or more)"
+//! );
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
 pub mod chart;
-#[cfg(feature = "cli")]
-pub mod cli;
+pub mod engine;
 mod error;
 pub mod explore;
 pub mod limits;
 pub mod network;
-mod progress;
 pub mod repr;
 pub mod results;
 pub mod settings;
 pub mod sweep;
 pub mod train;
+pub mod wire;
 
 pub use chart::Svg;
 pub use error::{Error, Result};

@@ -53,11 +53,11 @@ pub fn check_depth(depth: usize) -> Result<()> {
     if (1..=MAX_LAYERS).contains(&depth) {
         return Ok(());
     }
-    Err(Error::Invalid {
-        what: "a depth",
-        value: depth.to_string(),
-        expected: format!("from 1 to {MAX_LAYERS} layers"),
-    })
+    Err(Error::invalid(
+        "a depth",
+        depth,
+        format!("from 1 to {MAX_LAYERS} layers"),
+    ))
 }
 
 /// The layers of `copies` networks of each depth, saturating: what [`check_layers_in_all`]
@@ -71,34 +71,34 @@ pub fn layers_in_all(depths: &[usize], copies: usize) -> usize {
 
 /// Checks the layers an experiment builds in all against [`MAX_LAYERS`]; `fewer` says what
 /// to cut.
-pub fn check_layers_in_all(what: &'static str, layers: usize, fewer: &str) -> Result<()> {
+pub fn check_layers_in_all(what: &str, layers: usize, fewer: &str) -> Result<()> {
     if layers <= MAX_LAYERS {
         return Ok(());
     }
-    Err(Error::Invalid {
+    Err(Error::invalid(
         what,
-        value: format!("{layers} layers in all"),
-        expected: format!("at most {MAX_LAYERS} layers in all ({fewer})"),
-    })
+        format!("{layers} layers in all"),
+        format!("at most {MAX_LAYERS} layers in all ({fewer})"),
+    ))
 }
 
 /// Checks a training's length: 1 to [`MAX_STEPS`] steps, and at most [`MAX_LAYER_STEPS`]
 /// for a network of `depth` layers.
 pub fn check_steps(steps: usize, depth: usize) -> Result<()> {
     if !(1..=MAX_STEPS).contains(&steps) {
-        return Err(Error::Invalid {
-            what: "steps",
-            value: steps.to_string(),
-            expected: format!("from 1 to {MAX_STEPS}"),
-        });
+        return Err(Error::invalid(
+            "steps",
+            steps,
+            format!("from 1 to {MAX_STEPS}"),
+        ));
     }
     let layer_steps = steps.saturating_mul(depth);
     if layer_steps > MAX_LAYER_STEPS {
-        return Err(Error::Invalid {
-            what: "the training",
-            value: format!("{steps} steps of {depth} layers ({layer_steps} layer-steps)"),
-            expected: format!("at most {MAX_LAYER_STEPS} layer-steps (fewer steps or layers)"),
-        });
+        return Err(Error::invalid(
+            "the training",
+            format!("{steps} steps of {depth} layers ({layer_steps} layer-steps)"),
+            format!("at most {MAX_LAYER_STEPS} layer-steps (fewer steps or layers)"),
+        ));
     }
     Ok(())
 }

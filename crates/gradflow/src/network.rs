@@ -1,54 +1,28 @@
-//! The seed's `ExampleDeepNeuralNetwork`: one Linear + activation per layer, with a
-//! shortcut (residual) connection wherever a layer's input and output shapes match.
-//!
-//! Its weights are drawn exactly as PyTorch draws them after `torch.manual_seed(seed)`,
-//! and its forward and backward passes create the same ops in the same order, so its
-//! gradients are PyTorch's to the last bit on the same machine.
+//! The seed's `ExampleDeepNeuralNetwork`, as a notebook holds it: its settings. The engine draws
+//! its weights (exactly as PyTorch draws them after `torch.manual_seed(seed)`) and computes its
+//! gradients on each call; a report zeroes the gradients first, so the same settings always
+//! give the same report, and nothing but the settings needs to live in the notebook.
 //!
 //! ```
 //! use gradflow::DeepNetwork;
 //!
 //! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123).build()?;
 //! assert_eq!(model.depth(), 5);
-//! // torch: model.layers[0][0].weight[0, 0], drawn by the CPU-independent generator.
-//! let first_weight = model.parameters()[0].f_double_value(&[0, 0])? as f32;
-//! assert_eq!(first_weight, -0.23542964);
+//! assert_eq!(model.default_input(), [1.0, 0.0, -1.0]);
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
 use std::fmt;
-use std::sync::Mutex;
 
-use tch::nn::{self, Init};
-use tch::{Device, Kind, Reduction, Tensor};
-
-use crate::limits::{check_layer_sizes, fits_in_memory};
-use crate::results::{GradientReport, LayerGradient};
+use crate::engine::{self, Request, Response};
+use crate::limits::check_layer_sizes;
+use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
-use crate::{Error, Result};
+use crate::Result;
 
-/// `activation(xs)`, with the ops PyTorch's modules use.
-fn activate(activation: Activation, xs: &Tensor) -> Result<Tensor> {
-    Ok(match activation {
-        Activation::Relu => xs.f_relu()?,
-        Activation::Gelu => gelu_tanh(xs)?,
-        Activation::Tanh => xs.f_tanh()?,
-        Activation::Sigmoid => xs.f_sigmoid()?,
-    })
-}
-
-/// The book's GELU, `0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))`, evaluated op by op in
-/// the order Python evaluates the book's expression. The order matters to the last bit: the
-/// three gradients flowing into `x` are summed in the order their ops were created.
-fn gelu_tanh(x: &Tensor) -> Result<Tensor> {
-    let half_x = x.f_mul_scalar(0.5)?;
-    // torch.sqrt(torch.tensor(2.0 / torch.pi)): a float32 tensor, then its square root.
-    let sqrt_2_over_pi =
-        Tensor::f_scalar_tensor(2.0 / std::f64::consts::PI, (Kind::Float, x.device()))?.f_sqrt()?;
-    let inner = x.f_add(&x.f_pow_tensor_scalar(3)?.f_mul_scalar(0.044715)?)?;
-    let tanh = sqrt_2_over_pi.f_mul(&inner)?.f_tanh()?;
-    Ok(half_x.f_mul(&tanh.f_add_scalar(1)?)?)
-}
+/// The seed that every experiment draws its weights after unless told otherwise: the seed
+/// notebook's `torch.manual_seed(123)`.
+pub const SEED: i64 = 123;
 
 /// The default input for a first layer of `width`: evenly spaced from 1 down to -1,
 /// which is the seed's `[1., 0., -1.]` for width 3.
@@ -62,31 +36,27 @@ pub fn default_input(width: usize) -> Vec<f32> {
     }
 }
 
-/// `rows` inputs of `width` values from U(-1, 1), drawn as
-/// `torch.manual_seed(seed); torch.empty(rows, width).uniform_(-1, 1)` draws them, row after row.
-pub fn uniform_inputs(rows: usize, width: usize, seed: i64) -> Result<Vec<f32>> {
-    fits_in_memory(
-        (rows as u128)
-            .saturating_mul(width as u128)
-            .saturating_mul(4),
-    )?;
-    let inputs = with_seed(seed, || {
-        let shape = [rows as i64, width as i64];
-        Ok(Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
-    })?;
-    Ok(Vec::<f32>::try_from(inputs.f_flatten(0, -1)?)?)
-}
-
 /// Settings for a [`DeepNetwork`]; start from [`DeepNetwork::builder`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkBuilder {
-    layer_sizes: Vec<i64>,
-    shortcut: Shortcut,
-    activation: Activation,
-    seed: i64,
+    pub(crate) layer_sizes: Vec<i64>,
+    pub(crate) shortcut: Shortcut,
+    pub(crate) activation: Activation,
+    pub(crate) seed: i64,
 }
 
 impl NetworkBuilder {
+    /// These sizes (the input width, then each layer's output width), ReLU, no shortcut,
+    /// seed [`SEED`]. Any integer type will do, so that `let layer_sizes = [3, 3, 1];` works.
+    pub fn new<S: Copy + Into<i64>>(layer_sizes: &[S]) -> Self {
+        NetworkBuilder {
+            layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(),
+            shortcut: Shortcut::Off,
+            activation: Activation::Relu,
+            seed: SEED,
+        }
+    }
+
     /// Adds shortcut connections (`use_shortcut=True`) or leaves them out.
     pub fn shortcut(mut self, shortcut: impl Into<Shortcut>) -> Self {
         self.shortcut = shortcut.into();
@@ -99,92 +69,81 @@ impl NetworkBuilder {
         self
     }
 
-    /// The `torch.manual_seed` the weights are drawn after (123, the seed's, unless set).
+    /// The `torch.manual_seed` the weights are drawn after ([`SEED`] unless set).
     pub fn seed(mut self, seed: i64) -> Self {
         self.seed = seed;
         self
     }
 
-    /// Draws the weights and returns the network, or says which setting is wrong.
+    /// Refuses sizes that make no network (see [`check_layer_sizes`]).
+    pub fn check(&self) -> Result<()> {
+        check_layer_sizes(&self.layer_sizes)
+    }
+
+    /// Checks the settings and returns the network, or says which setting is wrong.
     pub fn build(&self) -> Result<DeepNetwork> {
-        check_layer_sizes(&self.layer_sizes)?;
-        let vs = nn::VarStore::new(Device::Cpu);
-        let layers = with_seed(self.seed, || {
-            let root = vs.root();
-            self.layer_sizes
-                .windows(2)
-                .enumerate()
-                .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1]))
-                .collect::<Result<Vec<_>>>()
-        })?;
+        self.check()?;
         Ok(DeepNetwork {
-            _vs: vs,
-            layers,
             settings: self.clone(),
         })
     }
 }
 
-/// libtorch has one global random generator: hold this lock from seeding to the last draw,
-/// so that two networks built at once (tests run in threads) each get their own seed's weights.
-static GENERATOR: Mutex<()> = Mutex::new(());
-
-/// Runs `draw` right after `torch.manual_seed(seed)`, with the generator to itself.
-fn with_seed<T>(seed: i64, draw: impl FnOnce() -> Result<T>) -> Result<T> {
-    // A panic elsewhere cannot leave the unit value inconsistent, so a poisoned lock is fine.
-    let _guard = GENERATOR
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    tch::manual_seed(seed);
-    draw()
-}
-
-/// `nn.Linear(fan_in, fan_out)` with PyTorch's default initialisation, drawn in its order:
-/// `kaiming_uniform_(weight, a=sqrt(5))`, then the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-fn pytorch_linear(path: &nn::Path, fan_in: i64, fan_out: i64) -> Result<nn::Linear> {
-    let a = 5f64.sqrt();
-    let gain = (2.0 / (1.0 + a * a)).sqrt();
-    let weight_bound = 3f64.sqrt() * gain / (fan_in as f64).sqrt();
-    let bias_bound = 1.0 / (fan_in as f64).sqrt();
-    let ws = path.f_var("weight", &[fan_out, fan_in], uniform(weight_bound))?;
-    let bs = path.f_var("bias", &[fan_out], uniform(bias_bound))?;
-    Ok(nn::Linear { ws, bs: Some(bs) })
-}
-
-fn uniform(bound: f64) -> Init {
-    Init::Uniform {
-        lo: -bound,
-        up: bound,
+/// Prints the network these settings make as PyTorch prints the seed's module, runs of equal
+/// layers folded.
+impl fmt::Display for NetworkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: Vec<_> = self.layer_sizes.windows(2).map(|w| (w[0], w[1])).collect();
+        writeln!(f, "ExampleDeepNeuralNetwork(")?;
+        writeln!(f, "  (layers): ModuleList(")?;
+        let mut start = 0;
+        while start < sizes.len() {
+            let end = start
+                + sizes[start..]
+                    .iter()
+                    .take_while(|&&s| s == sizes[start])
+                    .count();
+            let (fan_in, fan_out) = sizes[start];
+            match end - start {
+                1 => writeln!(f, "    ({start}): Sequential(")?,
+                n => writeln!(f, "    ({start}-{}): {n} x Sequential(", end - 1)?,
+            }
+            writeln!(
+                f,
+                "      (0): Linear(in_features={fan_in}, out_features={fan_out}, bias=True)"
+            )?;
+            writeln!(f, "      (1): {}()", self.activation.module_name())?;
+            writeln!(f, "    )")?;
+            start = end;
+        }
+        writeln!(f, "  )")?;
+        write!(f, ")")
     }
 }
 
-/// The seed's `ExampleDeepNeuralNetwork`, for any depth. It owns its parameters, so a
-/// notebook variable can keep it from one cell to the next.
+/// The seed's `ExampleDeepNeuralNetwork`, for any depth: checked settings that a notebook
+/// variable keeps from one cell to the next. Its tensors live in the engine; for them in a
+/// cell, `:dep` the engine crate and use `gradflow_engine::DeepNetwork`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeepNetwork {
-    /// Where the parameters were made; `layers` holds them in PyTorch's order.
-    _vs: nn::VarStore,
-    layers: Vec<nn::Linear>,
     settings: NetworkBuilder,
 }
 
 impl DeepNetwork {
     /// Starts a network with these sizes: the input width, then each layer's output width.
-    /// Defaults: ReLU, no shortcut, seed 123.
-    ///
-    /// Any integer type will do, so that a notebook's `let layer_sizes = [3, 3, 1];` works
-    /// as it is.
+    /// Defaults: ReLU, no shortcut, seed [`SEED`].
     pub fn builder<S: Copy + Into<i64>>(layer_sizes: &[S]) -> NetworkBuilder {
-        NetworkBuilder {
-            layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(),
-            shortcut: Shortcut::Off,
-            activation: Activation::Relu,
-            seed: 123,
-        }
+        NetworkBuilder::new(layer_sizes)
+    }
+
+    /// The settings the network was built with.
+    pub fn settings(&self) -> &NetworkBuilder {
+        &self.settings
     }
 
     /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
     pub fn depth(&self) -> usize {
-        self.layers.len()
+        self.settings.layer_sizes.len() - 1
     }
 
     /// The sizes the network was built with.
@@ -212,32 +171,6 @@ impl DeepNetwork {
         default_input(self.settings.layer_sizes[0] as usize)
     }
 
-    /// PyTorch's `model.parameters()`: each layer's weight, then its bias, input side first.
-    /// They share storage with the network, so an optimiser can update them in place.
-    pub fn parameters(&self) -> Vec<Tensor> {
-        self.layers
-            .iter()
-            .flat_map(|layer| std::iter::once(&layer.ws).chain(&layer.bs))
-            .map(Tensor::shallow_clone)
-            .collect()
-    }
-
-    /// The seed's `forward`: each layer's output replaces `x`, or is added to it when the
-    /// shortcut is on and the shapes match.
-    pub fn forward(&self, xs: &Tensor) -> Result<Tensor> {
-        let mut x = xs.shallow_clone();
-        for layer in &self.layers {
-            let linear = x.f_linear(&layer.ws, layer.bs.as_ref())?;
-            let layer_output = activate(self.activation(), &linear)?;
-            x = if self.shortcut() == Shortcut::On && x.size() == layer_output.size() {
-                x.f_add(&layer_output)?
-            } else {
-                layer_output
-            };
-        }
-        Ok(x)
-    }
-
     /// The seed's `print_gradients` without the printing: one forward and backward pass on
     /// `input` against a zero target, then each layer's mean absolute gradient.
     ///
@@ -254,164 +187,26 @@ impl DeepNetwork {
         input: &[T],
         runs: u32,
     ) -> Result<GradientReport> {
-        if runs == 0 {
-            return Err(Error::ZeroRuns);
-        }
-        let xs = self.input_tensor(input, 1)?;
-        self.passes(&xs, runs)
-    }
-
-    /// Like [`gradients`](Self::gradients), for a batch of `rows` inputs given row after row
-    /// in `inputs`; the loss averages over the batch, as `nn.MSELoss` does.
-    pub fn batch_gradients<T: Copy + Into<f64>>(
-        &mut self,
-        inputs: &[T],
-        rows: usize,
-    ) -> Result<GradientReport> {
-        let xs = self.input_tensor(inputs, rows)?;
-        self.passes(&xs, 1)
-    }
-
-    /// PyTorch's `model.zero_grad()`: clears the gradients the parameters hold.
-    pub fn zero_grad(&mut self) -> Result<()> {
-        for var in self.parameters() {
-            let mut grad = var.f_grad()?;
-            if grad.defined() {
-                let _ = grad.f_detach_()?.f_zero_()?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The report of the gradients the parameters hold now, after a backward pass of your
-    /// own (as a training step makes): `loss` is that pass's loss, `runs` how many passes
-    /// were summed. A parameter without a gradient counts as zero.
-    pub fn gradient_report(&self, loss: f64, runs: u32) -> Result<GradientReport> {
-        let layers = self
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, linear)| {
-                let (weight_mean, weight_max) = mean_and_max_abs(&linear.ws.f_grad()?)?;
-                let (bias_mean, bias_max) = match &linear.bs {
-                    Some(bias) => mean_and_max_abs(&bias.f_grad()?)?,
-                    None => (0.0, 0.0),
-                };
-                Ok(LayerGradient {
-                    name: format!("layers.{i}.0.weight"),
-                    weight_mean,
-                    weight_max,
-                    bias_mean,
-                    bias_max,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(GradientReport {
-            layers,
-            layer_sizes: self.layer_sizes().to_vec(),
-            shortcut: self.shortcut(),
-            activation: self.activation(),
-            seed: self.seed(),
+        let request = Request::Gradients {
+            network: self.clone(),
+            input: input.iter().map(|&value| value.into()).collect(),
             runs,
-            loss,
-        })
+        };
+        match engine::call(&request)? {
+            Response::Report(report) => Ok(report),
+            other => Err(engine::unexpected(&other)),
+        }
     }
 
     /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
     pub fn evcxr_display(&self) {
         println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
     }
-
-    /// Zeroes the gradients, then sums those of `runs` passes on `xs`, a batch of rows.
-    fn passes(&mut self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
-        self.zero_grad()?;
-        let mut loss = 0.0;
-        for _ in 0..runs {
-            loss = self.backward(xs)?;
-        }
-        self.gradient_report(loss, runs)
-    }
-
-    /// One forward pass, MSE against a zero target and a backward pass; returns the loss.
-    fn backward(&self, xs: &Tensor) -> Result<f64> {
-        let output = self.forward(xs)?;
-        let target = output.f_zeros_like()?;
-        let loss = output.f_mse_loss(&target, Reduction::Mean)?;
-        loss.f_backward()?;
-        Ok(loss.f_double_value(&[])?)
-    }
-
-    fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T], rows: usize) -> Result<Tensor> {
-        let width = self.settings.layer_sizes[0] as usize;
-        let expected = width.saturating_mul(rows);
-        if input.len() != expected || rows == 0 {
-            return Err(Error::InputWidth {
-                expected,
-                got: input.len(),
-            });
-        }
-        let mut row = Vec::with_capacity(expected);
-        for (index, &value) in input.iter().enumerate() {
-            let value = value.into();
-            // Too large for a float32 counts as not finite: it would become infinity.
-            if !(value as f32).is_finite() {
-                return Err(Error::NonFiniteInput { index, value });
-            }
-            row.push(value as f32);
-        }
-        Ok(Tensor::f_from_slice(&row)?.f_view([rows as i64, width as i64])?)
-    }
 }
 
-/// `grad.abs().mean()` and `grad.abs().max()` as float32; an undefined gradient counts as zero.
-fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
-    if !grad.defined() {
-        return Ok((0.0, 0.0));
-    }
-    let abs = grad.f_abs()?;
-    let mean = abs.f_mean(Kind::Float)?.f_double_value(&[])?;
-    let max = abs.f_max()?.f_double_value(&[])?;
-    Ok((mean as f32, max as f32))
-}
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sizes: Vec<_> = self
-            .layer_sizes()
-            .windows(2)
-            .map(|w| (w[0], w[1]))
-            .collect();
-        writeln!(f, "ExampleDeepNeuralNetwork(")?;
-        writeln!(f, "  (layers): ModuleList(")?;
-        let mut start = 0;
-        while start < sizes.len() {
-            let end = start
-                + sizes[start..]
-                    .iter()
-                    .take_while(|&&s| s == sizes[start])
-                    .count();
-            let (fan_in, fan_out) = sizes[start];
-            match end - start {
-                1 => writeln!(f, "    ({start}): Sequential(")?,
-                n => writeln!(f, "    ({start}-{}): {n} x Sequential(", end - 1)?,
-            }
-            writeln!(
-                f,
-                "      (0): Linear(in_features={fan_in}, out_features={fan_out}, bias=True)"
-            )?;
-            writeln!(f, "      (1): {}()", self.activation().module_name())?;
-            writeln!(f, "    )")?;
-            start = end;
-        }
-        writeln!(f, "  )")?;
-        write!(f, ")")
-    }
-}
-
-impl fmt::Debug for DeepNetwork {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepNetwork")
-            .field("settings", &self.settings)
-            .finish()
+        self.settings.fmt(f)
     }
 }

@@ -16,9 +16,9 @@
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
-use crate::network::{uniform_inputs, DeepNetwork};
-use crate::progress::{self, Cost, Progress};
-use crate::results::{GradientReport, Sweep, SweepPoint};
+use crate::engine::{self, Request, Response};
+use crate::network::SEED;
+use crate::results::{GradientReport, Sweep};
 use crate::settings::{Activation, Shortcut};
 use crate::{limits, Error, Result};
 
@@ -47,13 +47,13 @@ pub struct SweepConfig {
 }
 
 impl Default for SweepConfig {
-    /// [`WIDTHS`] × [`DEPTHS`] with ReLU and seed 123, as the notebook sweeps.
+    /// [`WIDTHS`] × [`DEPTHS`] with ReLU and seed [`SEED`], as the notebook sweeps.
     fn default() -> Self {
         SweepConfig {
             widths: WIDTHS.to_vec(),
             depths: DEPTHS.to_vec(),
             activation: Activation::Relu,
-            seed: 123,
+            seed: SEED,
         }
     }
 }
@@ -67,11 +67,7 @@ impl SweepConfig {
             ("depths", self.depths.is_empty()),
         ] {
             if empty {
-                return Err(Error::Invalid {
-                    what,
-                    value: "an empty list".to_owned(),
-                    expected: "at least one number".to_owned(),
-                });
+                return Err(Error::invalid(what, "an empty list", "at least one number"));
             }
         }
         for &depth in &self.depths {
@@ -87,45 +83,17 @@ impl SweepConfig {
         Ok(())
     }
 
-    /// Builds and runs the networks of every width, depth and variant.
+    /// Builds and runs the networks of every width, depth and variant, in the engine.
     pub fn run(&self) -> Result<Sweep> {
         self.check()?;
-        let networks =
-            self.widths.len() * self.depths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
-        let what = format!("depth sweep of {networks} networks");
-        let estimate = progress::estimate(self.layers(), Cost::SweepLayer, 1);
-        let progress = Progress::start(&what, networks, "networks", estimate);
-        let mut points = Vec::new();
-        for &width in &self.widths {
-            for &depth in &self.depths {
-                for shortcut in Shortcut::BOTH {
-                    let sizes = square_sizes(width, depth);
-                    let mut sum = 0.0;
-                    for offset in 0..NETWORKS {
-                        let seed = self.seed.wrapping_add(offset);
-                        sum += first_layer_gradient(&sizes, shortcut, self.activation, seed)?;
-                        progress.advance();
-                    }
-                    let first_layer = (sum / NETWORKS as f64) as f32;
-                    points.push(SweepPoint {
-                        width,
-                        depth,
-                        shortcut,
-                        first_layer,
-                    });
-                }
-            }
+        match engine::call(&Request::Sweep(self.clone()))? {
+            Response::Sweep(sweep) => Ok(sweep),
+            other => Err(engine::unexpected(&other)),
         }
-        progress.finish();
-        Ok(Sweep {
-            activation: self.activation,
-            seed: self.seed,
-            points,
-        })
     }
 
     /// The layers of every network the sweep builds.
-    fn layers(&self) -> usize {
+    pub fn layers(&self) -> usize {
         let copies = self.widths.len() * Shortcut::BOTH.len() * NETWORKS as usize;
         limits::layers_in_all(&self.depths, copies)
     }
@@ -138,44 +106,16 @@ pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
     sizes
 }
 
-/// The first layer's mean |weight gradient| of one network on one batch, both from `seed`.
-fn first_layer_gradient(
-    sizes: &[i64],
-    shortcut: Shortcut,
-    activation: Activation,
-    seed: i64,
-) -> Result<f64> {
-    let mut model = DeepNetwork::builder(sizes)
-        .shortcut(shortcut)
-        .activation(activation)
-        .seed(seed)
-        .build()?;
-    let inputs = uniform_inputs(BATCH, sizes[0] as usize, seed)?;
-    let report = model.batch_gradients(&inputs, BATCH)?;
-    Ok(f64::from(report.layers[0].weight_mean))
-}
-
 /// For each activation, the reports of the network without and with shortcuts, on the
 /// default input: what `chart::activation_grid` draws.
 pub fn activation_pairs<S: Copy + Into<i64>>(
     layer_sizes: &[S],
     seed: i64,
 ) -> Result<Vec<(GradientReport, GradientReport)>> {
-    let report = |activation, shortcut| -> Result<GradientReport> {
-        let mut model = DeepNetwork::builder(layer_sizes)
-            .activation(activation)
-            .shortcut(shortcut)
-            .seed(seed)
-            .build()?;
-        model.gradients(&model.default_input())
-    };
-    Activation::ALL
-        .into_iter()
-        .map(|activation| {
-            Ok((
-                report(activation, Shortcut::Off)?,
-                report(activation, Shortcut::On)?,
-            ))
-        })
-        .collect()
+    let layer_sizes: Vec<i64> = layer_sizes.iter().map(|&size| size.into()).collect();
+    limits::check_layer_sizes(&layer_sizes)?;
+    match engine::call(&Request::ActivationPairs { layer_sizes, seed })? {
+        Response::Pairs(pairs) => Ok(pairs),
+        other => Err(engine::unexpected(&other)),
+    }
 }

@@ -16,10 +16,8 @@
 //! # Ok::<(), gradflow::Error>(())
 //! ```
 
-use tch::{COptimizer, Kind, Reduction, Tensor};
-
-use crate::network::{uniform_inputs, DeepNetwork};
-use crate::progress::{self, Cost, Progress};
+use crate::engine::{self, Request, Response};
+use crate::network::SEED;
 use crate::results::Training;
 use crate::settings::{Activation, Shortcut};
 use crate::{limits, Error, Result};
@@ -47,13 +45,13 @@ impl TrainConfig {
 }
 
 impl Default for TrainConfig {
-    /// The seed's network with ReLU and seed 123, trained for 300 steps of gradient descent
+    /// The seed's network with ReLU and seed [`SEED`], trained for 300 steps of gradient descent
     /// at rate 0.1 on 256 samples.
     fn default() -> Self {
         TrainConfig {
             layer_sizes: vec![3, 3, 3, 3, 3, 1],
             activation: Activation::Relu,
-            seed: 123,
+            seed: SEED,
             steps: 300,
             learning_rate: 0.1,
             samples: 256,
@@ -67,18 +65,14 @@ impl TrainConfig {
     pub fn check(&self) -> Result<()> {
         limits::check_layer_sizes(&self.layer_sizes)?;
         if self.samples < 1 {
-            return Err(Error::Invalid {
-                what: "samples",
-                value: self.samples.to_string(),
-                expected: "at least 1".to_owned(),
-            });
+            return Err(Error::invalid("samples", self.samples, "at least 1"));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(Error::Invalid {
-                what: "the learning rate",
-                value: self.learning_rate.to_string(),
-                expected: "a positive number".to_owned(),
-            });
+            return Err(Error::invalid(
+                "the learning rate",
+                self.learning_rate,
+                "a positive number",
+            ));
         }
         limits::check_steps(self.steps, self.depth())?;
         limits::check_layers_in_all("the training", 2 * self.depth(), "fewer layers")?;
@@ -88,104 +82,38 @@ impl TrainConfig {
     }
 
     /// The number of layers of the trained network.
-    fn depth(&self) -> usize {
+    pub fn depth(&self) -> usize {
         self.layer_sizes.len().saturating_sub(1)
     }
 }
 
-/// The task's inputs and targets, drawn after `torch.manual_seed(seed + 1)`.
-pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
-    config.check()?;
-    let (width, outputs) = (
-        config.layer_sizes[0],
-        config.layer_sizes[config.layer_sizes.len() - 1],
-    );
-    // The data gets a seed of its own, so that it does not depend on the network's size.
-    let inputs = uniform_inputs(
-        config.samples as usize,
-        width as usize,
-        config.seed.wrapping_add(1),
-    )?;
-    let inputs = Tensor::f_from_slice(&inputs)?.f_view([config.samples, width])?;
-    let targets = inputs
-        .f_square()?
-        .f_mean_dim(1, true, Kind::Float)?
-        .f_expand([config.samples, outputs], false)?
-        .f_contiguous()?;
-    Ok((inputs, targets))
-}
-
-/// Trains one variant from the config's seed.
+/// Trains one variant from the config's seed, in the engine.
 pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
-    let task = regression_task(config)?;
-    let progress = start_progress(config, 1);
-    let training = train_one(config, shortcut, &task, &progress)?;
-    progress.finish();
+    let [training] = run(config, vec![shortcut])?;
     Ok(training)
 }
 
 /// Trains the network without and then with shortcut connections, from the same seed.
 pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
-    // One task for both: drawn from its own seed, it is the same data for each variant.
-    let task = regression_task(config)?;
-    let progress = start_progress(config, 2);
-    let both = [
-        train_one(config, Shortcut::Off, &task, &progress)?,
-        train_one(config, Shortcut::On, &task, &progress)?,
-    ];
-    progress.finish();
-    Ok(both)
+    run(config, Shortcut::BOTH.to_vec())
 }
 
-/// Tells the progress of training `variants` networks if it is long.
-fn start_progress(config: &TrainConfig, variants: usize) -> Progress {
-    let steps = variants * config.steps;
-    let layer_steps = steps.saturating_mul(config.depth());
-    let what = format!(
-        "training {variants} × {} layers for {} steps",
-        config.depth(),
-        config.steps
-    );
-    let estimate = progress::estimate(layer_steps, Cost::TrainingStep, 1);
-    Progress::start(&what, steps, "steps", estimate)
-}
-
-/// PyTorch's training loop: the network after `torch.manual_seed(seed)`, then for every step
-/// `opt.zero_grad()`, `nn.MSELoss()`, `backward()` and `opt.step()` with `torch.optim.SGD`.
-fn train_one(
-    config: &TrainConfig,
-    shortcut: Shortcut,
-    (inputs, targets): &(Tensor, Tensor),
-    progress: &Progress,
-) -> Result<Training> {
-    let model = DeepNetwork::builder(&config.layer_sizes)
-        .shortcut(shortcut)
-        .activation(config.activation)
-        .seed(config.seed)
-        .build()?;
-    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
-    // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
-    // there and drifts from PyTorch's digits.
-    let mut optimizer = COptimizer::sgd(config.learning_rate, 0.0, 0.0, 0.0, false)?;
-    for parameter in model.parameters() {
-        optimizer.add_parameters(&parameter, 0)?;
-    }
-    let mut training = Training {
-        shortcut,
-        losses: Vec::with_capacity(config.steps),
-        gradients: Vec::with_capacity(config.steps),
+/// Trains `variants` in the engine, on one task.
+fn run<const N: usize>(config: &TrainConfig, variants: Vec<Shortcut>) -> Result<[Training; N]> {
+    config.check()?;
+    let request = Request::Train {
+        config: config.clone(),
+        variants,
     };
-    for _ in 0..config.steps {
-        optimizer.zero_grad()?;
-        let loss = model
-            .forward(inputs)?
-            .f_mse_loss(targets, Reduction::Mean)?;
-        loss.f_backward()?;
-        let report = model.gradient_report(loss.f_double_value(&[])?, 1)?;
-        optimizer.step()?;
-        training.losses.push(report.loss as f32);
-        training.gradients.push(report.weight_means());
-        progress.advance();
+    match engine::call(&request)? {
+        Response::Trainings(trainings) => {
+            let got = trainings.len();
+            trainings.try_into().map_err(|_| {
+                Error::Engine(format!(
+                    "answered {got} trainings for {N}; run `make setup` to rebuild it"
+                ))
+            })
+        }
+        other => Err(engine::unexpected(&other)),
     }
-    Ok(training)
 }

@@ -1,8 +1,8 @@
 //! Property tests: random configurations, inputs, seeds, gradient values and command lines.
 
 use clap::{CommandFactory, Parser};
-use gradflow::cli::{Cli, Command, Experiment};
 use gradflow::{Activation, DeepNetwork, Error, Shortcut};
+use gradflow_engine::cli::{Cli, Command, Experiment};
 
 use super::support::report_of;
 use proptest::prelude::*;

@@ -149,7 +149,7 @@ fn specs() -> Vec<Spec> {
 
 /// The reference's output for each line of JSON in `stdin`, one block per experiment.
 fn pytorch_blocks(stdin: &str) -> Vec<String> {
-    let script = workspace().join("crates/gradflow/tests/reference/pytorch_reference.py");
+    let script = workspace().join("crates/gradflow-engine/tests/reference/pytorch_reference.py");
     let pytorch = run_python(&[script.to_str().expect("utf-8 path")], stdin);
     pytorch
         .split_terminator("---\n")

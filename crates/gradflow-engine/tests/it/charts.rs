@@ -1,8 +1,9 @@
 //! Charts: parsed as XML and checked for bars, labels and the log axis. Each chart is also
 //! written under `target/test-output/` for a person to look at.
 
-use gradflow::chart::{self, WITHOUT_SHORTCUT, WITH_SHORTCUT};
+use gradflow::chart;
 use gradflow::{DeepNetwork, Error, GradientReport, Shortcut, Svg, Training};
+use gradflow_engine::chart::{WITHOUT_SHORTCUT, WITH_SHORTCUT};
 use plotters::style::RGBColor;
 
 use super::support::{output_dir, report_of, SEED_INPUT, SEED_SIZES};

@@ -4,17 +4,18 @@ use plotters::prelude::*;
 
 use super::{drawable, layer_label, log_range, render, Svg, FONT};
 use crate::results::Training;
-use crate::{Error, Result};
+use crate::Result;
 
 /// Heatmaps of layer × step, coloured by log₁₀ of the mean |weight gradient|, one per variant,
 /// on one colour scale (viridis: dark is small, yellow is large).
 pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     let steps = runs.first().map_or(0, |run| run.gradients.len());
     if let Some(other) = runs.iter().find(|run| run.gradients.len() != steps) {
-        return Err(Error::TrainingMismatch {
+        return Err(gradflow::Error::TrainingMismatch {
             left: steps,
             right: other.gradients.len(),
-        });
+        }
+        .into());
     }
     let layers = runs
         .iter()
@@ -22,7 +23,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
         .max()
         .unwrap_or(0);
     if steps == 0 || layers == 0 {
-        return Err(Error::EmptyTraining);
+        return Err(gradflow::Error::EmptyTraining.into());
     }
     let logs = runs
         .iter()
@@ -33,7 +34,7 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     // At most this many columns: wider runs are averaged, step by step, into bins.
     let columns = steps.min(100);
     let title = "Mean |gradient| per layer during training (colour: log₁₀)";
-    let mut svg = render(title, |root| {
+    let svg = render(title, |root| {
         let panels = root.titled(title, (FONT, 34))?;
         let (maps, scale) = panels.split_horizontally(panels.dim_in_pixel().0 - 150);
         for (panel, run) in maps.split_evenly((1, runs.len())).iter().zip(runs) {
@@ -98,8 +99,8 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
         Ok(())
     })?;
     // Cells edge to edge: without this, a scaled chart shows hairline seams between them.
-    svg.document = svg
-        .document
+    let document = svg
+        .as_str()
         .replacen("<svg ", r#"<svg shape-rendering="crispEdges" "#, 1);
-    Ok(svg)
+    Ok(Svg::new(document, svg.title().to_owned()))
 }

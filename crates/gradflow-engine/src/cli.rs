@@ -2,7 +2,7 @@
 //!
 //! ```
 //! use clap::Parser;
-//! use gradflow::cli::{run, Cli};
+//! use gradflow_engine::cli::{run, Cli};
 //!
 //! let cli = Cli::try_parse_from(["gradflow", "grads", "--layer-sizes", "3,3,3,3,3,1", "--shortcut"]).unwrap();
 //! let mut out = Vec::new();
@@ -11,7 +11,7 @@
 //! let last = out.lines().last().unwrap();
 //! let mean: f64 = last.strip_prefix("layers.4.0.weight has gradient mean of ").unwrap().parse().unwrap();
 //! assert!((mean / 3.140749216079712 - 1.0).abs() < 1e-6); // the seed's figure, within 1e-6
-//! # Ok::<(), gradflow::Error>(())
+//! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
 use std::io::Write;
@@ -19,13 +19,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::network::{default_input, DeepNetwork};
+use gradflow::chart::write_file;
+use gradflow::default_input;
+
+use crate::network::DeepNetwork;
 use crate::repr::float_repr;
 use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
-use crate::sweep::SweepConfig;
+use crate::sweep::{self, SweepConfig};
 use crate::train::{train_both, TrainConfig};
-use crate::{chart, Error, Result};
+use crate::{chart, explore, serve, Error, NetworkBuilder, Result};
 
 /// Vanishing gradients and the shortcut connections that cure them.
 #[derive(Debug, Parser)]
@@ -106,6 +109,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         heatmap: Option<PathBuf>,
     },
+    /// Compute for the notebooks: listen on this Unix socket until standard input closes
+    /// (the notebooks' gradflow crate starts this itself).
+    Serve {
+        /// The socket to listen on.
+        socket: PathBuf,
+    },
 }
 
 /// The network: its sizes, activation and seed.
@@ -156,11 +165,12 @@ impl Experiment {
             activation,
             seed,
         } = &self.network;
-        let mut model = DeepNetwork::builder(layer_sizes)
-            .shortcut(shortcut)
-            .activation(*activation)
-            .seed(*seed)
-            .build()?;
+        let mut model = DeepNetwork::build(
+            NetworkBuilder::new(layer_sizes)
+                .shortcut(shortcut)
+                .activation(*activation)
+                .seed(*seed),
+        )?;
         let input = match &self.input {
             Some(input) => input.clone(),
             None => default_input(
@@ -183,7 +193,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             let report = experiment.report(Shortcut::from(*shortcut))?;
             write_lines(out, &report.to_string())?;
             if let Some(path) = &experiment.svg {
-                report.chart()?.save(path)?;
+                chart::layer_chart(&report)?.save(path)?;
             }
         }
         Command::Compare { experiment } => {
@@ -209,7 +219,7 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
                 activation: *activation,
                 seed: *seed,
             };
-            let sweep = config.run()?;
+            let sweep = sweep::run(&config)?;
             write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
             for point in &sweep.points {
                 write_lines(out, &point.to_string())?;
@@ -219,8 +229,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             }
         }
         Command::Explore { html, seed } => {
-            let explorer = Explorer::new().seed(*seed).build()?;
-            explorer.save_page(html)?;
+            let explorer = explore::build(&Explorer::new().seed(*seed))?;
+            write_file(html, &chart::explorer_page(&explorer)?)?;
             let networks = explorer.reports.len();
             write_lines(
                 out,
@@ -268,13 +278,16 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
                 chart::gradient_heatmap(&runs)?.save(path)?;
             }
         }
+        Command::Serve { socket } => serve::serve(socket)?,
     }
     Ok(())
 }
 
 fn write_lines(out: &mut impl Write, text: &str) -> Result<()> {
-    writeln!(out, "{text}").map_err(|source| Error::Io {
-        path: "standard output".to_owned(),
-        source,
+    writeln!(out, "{text}").map_err(|source| {
+        Error(gradflow::Error::Io {
+            path: "standard output".to_owned(),
+            source,
+        })
     })
 }

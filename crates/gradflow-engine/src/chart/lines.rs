@@ -9,7 +9,7 @@ use super::{
 };
 use crate::results::{Sweep, Training};
 use crate::settings::Shortcut;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The first layer's mean |gradient| against depth: one line per variant and width.
 pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
@@ -18,7 +18,7 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         depths.iter().min_by(|a, b| a.total_cmp(b)),
         depths.iter().max_by(|a, b| a.total_cmp(b)),
     ) else {
-        return Err(Error::EmptySweep);
+        return Err(gradflow::Error::EmptySweep.into());
     };
     let values = sweep.points.iter().map(|p| f64::from(p.first_layer));
     let title = format!(
@@ -86,7 +86,7 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
 pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     let steps = runs.iter().map(|run| run.losses.len()).max().unwrap_or(0);
     if steps == 0 {
-        return Err(Error::EmptyTraining);
+        return Err(gradflow::Error::EmptyTraining.into());
     }
     let losses = runs
         .iter()

@@ -4,10 +4,28 @@
 //! while it is working. Quick calls print nothing.
 //!
 //! Whole lines only: evcxr passes a cell's output to the page line by line, and a carriage
-//! return without a newline never arrives.
+//! return without a newline never arrives. In the notebooks' server the lines go to the
+//! notebook that asked ([`with_sink`]), which prints them in its cell.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Where a call's progress lines go instead of standard error.
+pub type Sink = Arc<dyn Fn(&str) + Send + Sync>;
+
+thread_local! {
+    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+}
+
+/// Runs `call` with its progress lines (from any thread it starts) going to `sink`.
+pub fn with_sink<T>(sink: Sink, call: impl FnOnce() -> T) -> T {
+    SINK.with(|current| current.replace(Some(sink)));
+    let result = call();
+    SINK.with(|current| current.replace(None));
+    result
+}
 
 /// Calls estimated to take longer than this tell their progress.
 pub const REPORT_AFTER: Duration = Duration::from_secs(2);
@@ -45,6 +63,8 @@ pub fn estimate(layers: usize, cost: Cost, workers: usize) -> Duration {
 pub struct Progress {
     /// `None` for a quick call, which says nothing.
     told: Option<Told>,
+    /// Where the lines go; standard error if `None`.
+    sink: Option<Sink>,
     total: usize,
     done: AtomicUsize,
 }
@@ -58,20 +78,30 @@ impl Progress {
     /// Starts a call of `total` `unit`s that should take about `estimated`; says so if that is
     /// longer than [`REPORT_AFTER`]. `what` names the call, e.g. "depth sweep of 448 networks".
     pub fn start(what: &str, total: usize, unit: &'static str, estimated: Duration) -> Progress {
-        let told = (estimated > REPORT_AFTER).then(|| {
-            eprintln!(
-                "gradflow: {what}, about {} s; progress every quarter",
-                estimated.as_secs().max(1)
-            );
-            Told {
-                unit,
-                started: Instant::now(),
-            }
-        });
-        Progress {
-            told,
+        let mut progress = Progress {
+            told: None,
+            sink: SINK.with(|sink| sink.borrow().clone()),
             total,
             done: AtomicUsize::new(0),
+        };
+        if estimated > REPORT_AFTER {
+            progress.say(&format!(
+                "gradflow: {what}, about {} s; progress every quarter",
+                estimated.as_secs().max(1)
+            ));
+            progress.told = Some(Told {
+                unit,
+                started: Instant::now(),
+            });
+        }
+        progress
+    }
+
+    /// Tells one line.
+    fn say(&self, line: &str) {
+        match &self.sink {
+            Some(sink) => sink(line),
+            None => eprintln!("{line}"),
         }
     }
 
@@ -81,13 +111,13 @@ impl Progress {
         let Some(told) = &self.told else { return };
         let quarter = |n: usize| n * 4 / self.total.max(1);
         if done < self.total && quarter(done) > quarter(done - 1) {
-            eprintln!(
+            self.say(&format!(
                 "gradflow: {}% ({done} of {} {}, {:.1} s)",
                 quarter(done) * 25,
                 self.total,
                 told.unit,
                 told.started.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
 
@@ -95,7 +125,7 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(told) = &self.told {
             let seconds = told.started.elapsed().as_secs_f64();
-            eprintln!("gradflow: done in {seconds:.1} s");
+            self.say(&format!("gradflow: done in {seconds:.1} s"));
         }
     }
 }

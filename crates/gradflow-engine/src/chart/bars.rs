@@ -9,17 +9,10 @@ use super::{
 };
 use crate::results::GradientReport;
 use crate::settings::Shortcut;
-use crate::{Error, Result};
+use crate::Result;
 
 /// Free pixels between neighbouring value labels, below which they are left out.
 const LABEL_GAP: u32 = 6;
-
-impl GradientReport {
-    /// A bar chart of this report's per-layer mean |gradient|: [`layer_chart`].
-    pub fn chart(&self) -> Result<Svg> {
-        layer_chart(self)
-    }
-}
 
 /// One bar per layer: the report's mean |weight gradient|.
 pub fn layer_chart(report: &GradientReport) -> Result<Svg> {
@@ -44,7 +37,7 @@ pub fn compare(without: &GradientReport, with: &GradientReport) -> Result<Svg> {
 /// legend.
 pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg> {
     if pairs.is_empty() {
-        return Err(Error::EmptyReport);
+        return Err(gradflow::Error::EmptyReport.into());
     }
     for (without, with) in pairs {
         check_same_depth(without, with)?;
@@ -78,10 +71,11 @@ fn bar_chart(title: &str, reports: &[&GradientReport]) -> Result<Svg> {
 
 fn check_same_depth(without: &GradientReport, with: &GradientReport) -> Result<()> {
     if without.layers.len() != with.layers.len() {
-        return Err(Error::ReportMismatch {
+        return Err(gradflow::Error::ReportMismatch {
             left: without.layers.len(),
             right: with.layers.len(),
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -91,7 +85,7 @@ fn check_same_depth(without: &GradientReport, with: &GradientReport) -> Result<(
 fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Result<()> {
     let layers = reports.first().map_or(0, |report| report.layers.len());
     if layers == 0 {
-        return Err(Error::EmptyReport);
+        return Err(gradflow::Error::EmptyReport.into());
     }
     let all_values = reports.iter().flat_map(|report| report.weight_means());
     let (floor, ceiling) = log_range(all_values.map(f64::from), true);

@@ -1,34 +1,32 @@
 //! Per-layer gradient charts as SVG, sized and coloured for a projector: bars per layer
 //! ([`layer_chart`], [`compare`], [`activation_grid`]), lines ([`sweep_chart`], [`loss_chart`])
-//! and a layer × step [`gradient_heatmap`]; and the explorer's page ([`crate::Explorer::to_html`]),
-//! which the browser redraws. Charts read results only; they never compute.
+//! and a layer × step [`gradient_heatmap`]; and the explorer's page ([`explorer_html`]), which
+//! the browser redraws. Charts read results only; they never compute. [`draw`] answers a
+//! notebook's [`Drawing`].
 //!
 //! Bars sit on a log-scale axis because the seed's gradients span four orders of magnitude.
 //! Each variant has one colour everywhere (Okabe–Ito, safe for colour-blind readers):
 //! vermillion without shortcut, blue with it.
 //!
 //! ```
-//! use gradflow::{chart, DeepNetwork, Shortcut};
+//! use gradflow_engine::{chart, DeepNetwork, NetworkBuilder, Shortcut};
 //!
 //! let sizes = [3, 3, 3, 3, 3, 1];
-//! let without = DeepNetwork::builder(&sizes).build()?.gradients(&[1.0, 0.0, -1.0])?;
-//! let with = DeepNetwork::builder(&sizes).shortcut(Shortcut::On).build()?.gradients(&[1.0, 0.0, -1.0])?;
+//! let without = DeepNetwork::build(NetworkBuilder::new(&sizes))?.gradients(&[1.0, 0.0, -1.0])?;
+//! let with = DeepNetwork::build(NetworkBuilder::new(&sizes).shortcut(Shortcut::On))?.gradients(&[1.0, 0.0, -1.0])?;
 //! let svg = chart::compare(&without, &with)?;
 //! assert!(svg.as_str().starts_with("<svg"));
-//! # Ok::<(), gradflow::Error>(())
+//! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
-use std::fmt;
-use std::path::Path;
-
-use base64::prelude::{Engine, BASE64_STANDARD};
+pub use gradflow::chart::{Drawing, Svg, SIZE};
 use plotters::coord::combinators::WithKeyPoints;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::settings::Shortcut;
-use crate::{Error, Result};
+use crate::Result;
 
 mod bars;
 mod explorer;
@@ -36,11 +34,29 @@ mod heatmap;
 mod lines;
 
 pub use bars::{activation_grid, compare, layer_chart};
+pub use explorer::{explorer_html, explorer_page};
 pub use heatmap::gradient_heatmap;
 pub use lines::{loss_chart, sweep_chart};
 
-/// Chart size in pixels: a 720p slide.
-pub const SIZE: (u32, u32) = (1280, 720);
+/// What a notebook asked to be drawn: an SVG chart, or the explorer's HTML.
+pub enum Drawn {
+    Svg(Svg),
+    Html(String),
+}
+
+/// Draws what a notebook asked for.
+pub fn draw(drawing: &Drawing) -> Result<Drawn> {
+    Ok(match drawing {
+        Drawing::Layers(report) => Drawn::Svg(layer_chart(report)?),
+        Drawing::Compare(without, with) => Drawn::Svg(compare(without, with)?),
+        Drawing::ActivationGrid(pairs) => Drawn::Svg(activation_grid(pairs)?),
+        Drawing::Sweep(sweep) => Drawn::Svg(sweep_chart(sweep)?),
+        Drawing::Loss(runs) => Drawn::Svg(loss_chart(runs)?),
+        Drawing::Heatmap(runs) => Drawn::Svg(gradient_heatmap(runs)?),
+        Drawing::ExplorerHtml(explorer) => Drawn::Html(explorer_html(explorer)?),
+        Drawing::ExplorerPage(explorer) => Drawn::Html(explorer_page(explorer)?),
+    })
+}
 
 /// Okabe–Ito vermillion, the colour of every network without shortcut connections.
 pub const WITHOUT_SHORTCUT: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
@@ -58,87 +74,6 @@ pub fn colour(shortcut: Shortcut) -> RGBColor {
     match shortcut {
         Shortcut::Off => WITHOUT_SHORTCUT,
         Shortcut::On => WITH_SHORTCUT,
-    }
-}
-
-/// An SVG chart that evcxr shows inline and that can be saved for slides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Svg {
-    document: String,
-    title: String,
-}
-
-impl Svg {
-    /// The SVG document.
-    pub fn as_str(&self) -> &str {
-        &self.document
-    }
-
-    /// The chart's title, which also describes it where the image cannot be shown.
-    pub fn title(&self) -> &str {
-        &self.title
-    }
-
-    /// Writes the SVG document to `path`.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_file(path.as_ref(), &self.document)
-    }
-
-    /// An `<img>` holding the chart, as wide as its container allows and never wider than
-    /// drawn, its aspect kept.
-    ///
-    /// JupyterLab shows an untrusted notebook's `image/svg+xml` outputs as plain text and
-    /// inline `<svg>` not at all, but keeps `data:` images in HTML, so a committed notebook's
-    /// charts stay visible when a cloned notebook is opened; exported pages, slide decks and
-    /// VS Code show the same markup.
-    pub fn to_html(&self) -> String {
-        let (width, height) = SIZE;
-        format!(
-            r#"<img src="data:image/svg+xml;base64,{}" width="{width}" height="{height}" alt="{}" style="max-width: 100%; height: auto;">"#,
-            BASE64_STANDARD.encode(&self.document),
-            escape_html(&self.title),
-        )
-    }
-
-    /// Shows the chart as a Jupyter cell's output in evcxr: [`to_html`](Self::to_html), and the
-    /// title for clients that show text only.
-    pub fn evcxr_display(&self) {
-        println!(
-            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
-            self.to_html()
-        );
-        println!(
-            "EVCXR_BEGIN_CONTENT text/plain\nChart: {}\nEVCXR_END_CONTENT",
-            self.title
-        );
-    }
-}
-
-impl fmt::Display for Svg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.document)
-    }
-}
-
-/// Writes a chart or page to `path`, saying which file could not be written.
-fn write_file(path: &Path, contents: &str) -> Result<()> {
-    std::fs::write(path, contents).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-/// `text` with the characters that HTML gives a meaning escaped.
-pub(crate) fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-impl<E: std::error::Error + Send + Sync + 'static> From<DrawingAreaErrorKind<E>> for Error {
-    fn from(error: DrawingAreaErrorKind<E>) -> Self {
-        Error::Chart(Box::new(error))
     }
 }
 
@@ -178,10 +113,7 @@ fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> Result<()>) -> Result<Svg
         draw(&root)?;
         root.present()?;
     }
-    Ok(Svg {
-        document,
-        title: title.to_owned(),
-    })
+    Ok(Svg::new(document, title.to_owned()))
 }
 
 /// How a legend shows one series: a filled square for bars, a stroke for lines.

@@ -2,8 +2,9 @@
 
 use gradflow::chart;
 use gradflow::sweep::{activation_pairs, square_sizes, SweepConfig};
-use gradflow::train::{regression_task, train, train_both, TrainConfig};
+use gradflow::train::{train, train_both, TrainConfig};
 use gradflow::{Activation, DeepNetwork, Error, Shortcut};
+use gradflow_engine::train::regression_task;
 
 use super::support::{output_dir, SEED_INPUT, SEED_SIZES};
 

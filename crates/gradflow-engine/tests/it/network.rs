@@ -1,18 +1,17 @@
 //! The network and its reports: settings, errors, idempotence and accumulation.
 
-use gradflow::{default_input, Activation, DeepNetwork, Error, Shortcut};
+use gradflow::{default_input, Activation, DeepNetwork, Error, NetworkBuilder, Shortcut};
+use gradflow_engine::DeepNetwork as Model;
 
 use super::support::{assert_close_to, printed_means, SEED_INPUT, SEED_SIZES, SEED_WITH_SHORTCUT};
 
-fn seed_model(shortcut: Shortcut) -> DeepNetwork {
-    DeepNetwork::builder(&SEED_SIZES)
-        .shortcut(shortcut)
-        .build()
-        .expect("the seed's network")
+/// The seed's network in the engine, with its tensors.
+fn seed_model(shortcut: Shortcut) -> Model {
+    Model::build(NetworkBuilder::new(&SEED_SIZES).shortcut(shortcut)).expect("the seed's network")
 }
 
 /// `model.layers[0][0].weight[0, 0]`.
-fn first_weight(model: &DeepNetwork) -> f32 {
+fn first_weight(model: &Model) -> f32 {
     model.parameters()[0].double_value(&[0, 0]) as f32
 }
 
@@ -48,14 +47,8 @@ fn depth_follows_the_size_list() {
 
 #[test]
 fn same_seed_same_weights_different_seed_different_weights() {
-    let first = |seed| {
-        first_weight(
-            &DeepNetwork::builder(&SEED_SIZES)
-                .seed(seed)
-                .build()
-                .unwrap(),
-        )
-    };
+    let first =
+        |seed| first_weight(&Model::build(NetworkBuilder::new(&SEED_SIZES).seed(seed)).unwrap());
     // PyTorch 2.13: model.layers[0][0].weight[0, 0]. Its random generator is the same on
     // every CPU, so this digit is exact.
     assert_eq!(first(123), -0.235_429_64);
@@ -191,8 +184,9 @@ fn bad_layer_sizes_are_typed_errors_that_say_what_to_fix() {
 }
 
 #[test]
-fn bad_inputs_are_typed_errors() {
-    let mut model = seed_model(Shortcut::Off);
+fn bad_inputs_are_typed_errors_across_the_boundary() {
+    // The notebook's network: the engine refuses the input and the variant comes back.
+    let mut model = DeepNetwork::builder(&SEED_SIZES).build().unwrap();
     let error = model.gradients(&[1.0, 2.0]).unwrap_err();
     assert_eq!(
         error.to_string(),

@@ -3,13 +3,17 @@
 
 use std::time::Instant;
 
-use gradflow::sweep::square_sizes;
-use gradflow::{DeepNetwork, Explorer, LayerGradient, Shortcut};
+use gradflow_engine::sweep::square_sizes;
+use gradflow_engine::{
+    chart, explore, DeepNetwork, Explorer, LayerGradient, NetworkBuilder, Shortcut,
+};
 
 const REPEATS: usize = 5;
 
 /// The median of `REPEATS` timings of `work`, after one run to warm up.
-fn median_seconds(mut work: impl FnMut() -> gradflow::Result<()>) -> gradflow::Result<f64> {
+fn median_seconds(
+    mut work: impl FnMut() -> gradflow_engine::Result<()>,
+) -> gradflow_engine::Result<f64> {
     work()?;
     let mut seconds = Vec::with_capacity(REPEATS);
     for _ in 0..REPEATS {
@@ -21,12 +25,12 @@ fn median_seconds(mut work: impl FnMut() -> gradflow::Result<()>) -> gradflow::R
     Ok(seconds[REPEATS / 2])
 }
 
-fn main() -> gradflow::Result<()> {
+fn main() -> gradflow_engine::Result<()> {
     // The explorer's whole grid, built once as a notebook cell builds it, and its page.
     let start = Instant::now();
-    let explorer = Explorer::new().build()?;
+    let explorer = explore::build(&Explorer::new())?;
     let seconds = start.elapsed().as_secs_f64();
-    let bytes = explorer.to_html()?.len();
+    let bytes = chart::explorer_html(&explorer)?.len();
     let networks = explorer.reports.len();
     println!(r#"{{"kind":"explorer","networks":{networks},"seconds":{seconds},"bytes":{bytes}}}"#);
     if std::env::args().any(|arg| arg == "--explorer-only") {
@@ -40,10 +44,9 @@ fn main() -> gradflow::Result<()> {
                     let key = format!(
                         r#""depth":{depth},"width":{width},"batch":{batch},"shortcut":{on}"#
                     );
-                    let mut model = match DeepNetwork::builder(&square_sizes(width, depth))
-                        .shortcut(shortcut)
-                        .build()
-                    {
+                    let settings =
+                        NetworkBuilder::new(&square_sizes(width, depth)).shortcut(shortcut);
+                    let mut model = match DeepNetwork::build(settings) {
                         Ok(model) => model,
                         Err(error) => {
                             println!(r#"{{"kind":"compute",{key},"refused":"{error}"}}"#);
@@ -60,9 +63,8 @@ fn main() -> gradflow::Result<()> {
     }
     // Charts of reports whose every layer has a bar: deep networks' own gradients overflow or
     // vanish to zero, and a zero or infinity draws no bar.
-    let template = DeepNetwork::builder(&[3, 3])
-        .build()?
-        .gradients(&[1.0, 0.0, -1.0])?;
+    let template =
+        DeepNetwork::build(NetworkBuilder::new(&[3, 3]))?.gradients(&[1.0, 0.0, -1.0])?;
     for layers in [5, 64, 512] {
         let mut report = template.clone();
         report.layers = (0..layers)
@@ -72,8 +74,8 @@ fn main() -> gradflow::Result<()> {
                 ..template.layers[0].clone()
             })
             .collect();
-        let seconds = median_seconds(|| report.chart().map(drop))?;
-        let bytes = report.chart()?.as_str().len();
+        let seconds = median_seconds(|| chart::layer_chart(&report).map(drop))?;
+        let bytes = chart::layer_chart(&report)?.as_str().len();
         println!(r#"{{"kind":"chart","layers":{layers},"seconds":{seconds},"bytes":{bytes}}}"#);
     }
     Ok(())

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gradflow::cli::{run, Cli};
+use gradflow_engine::cli::{run, Cli};
 
 fn main() -> ExitCode {
     // Clap prints usage errors and --help itself, with its own exit codes.

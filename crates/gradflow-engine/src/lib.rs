@@ -1,0 +1,41 @@
+//! gradflow's engine: the seed's network on libtorch, checked against PyTorch digit for digit,
+//! its experiments and its charts, behind the `gradflow` command and the notebooks' server.
+//!
+//! The notebooks `:dep` the light [`gradflow`] crate, which holds settings and results and asks
+//! this engine, running as `gradflow serve`, to compute and draw ([`serve`]). The command line
+//! and anyone who wants tensors in a cell link the engine directly.
+//!
+//! Dependencies point one way: gradflow's settings and results are plain data; [`network`]
+//! computes results with libtorch, and [`sweep`], [`train`] and [`explore`] run experiments
+//! through the network's public API; [`chart`] draws results; the server and the command line
+//! sit on top of them all.
+//!
+//! ```
+//! use gradflow_engine::{DeepNetwork, NetworkBuilder};
+//!
+//! let mut model_without_shortcut = DeepNetwork::build(NetworkBuilder::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
+//! let report = model_without_shortcut.gradients(&[1.0, 0.0, -1.0])?;
+//! // The seed prints twice this (its cell ran twice and the gradients accumulated). The last
+//! // digits depend on the CPU, so a published figure is compared within 1e-6.
+//! let published = 0.04962990805506706 / 2.0;
+//! assert!((f64::from(report.layers[4].weight_mean) / published - 1.0).abs() < 1e-6);
+//! # Ok::<(), gradflow_engine::Error>(())
+//! ```
+
+pub mod chart;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod error;
+pub mod explore;
+pub mod network;
+mod progress;
+pub mod serve;
+pub mod sweep;
+pub mod train;
+
+// The light crate's plain data, under the names the engine's modules use.
+pub use error::{Error, Result};
+pub use gradflow::{limits, repr, results, settings};
+pub use gradflow::{Activation, NetworkBuilder, Shortcut, Svg};
+pub use gradflow::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
+pub use network::DeepNetwork;

@@ -1,0 +1,135 @@
+//! Training both variants on a small regression task, computed: every step's loss and
+//! gradients are `torch.optim.SGD`'s to the last bit on the same machine. The task is
+//! [`gradflow::train`]'s to say.
+//!
+//! ```
+//! use gradflow_engine::train::{train, TrainConfig};
+//! use gradflow::Shortcut;
+//!
+//! let config = TrainConfig { steps: 50, ..TrainConfig::default() };
+//! let run = train(&config, Shortcut::On)?;
+//! assert_eq!(run.losses.len(), 50);
+//! assert!(run.losses[49] < run.losses[0]);
+//! # Ok::<(), gradflow_engine::Error>(())
+//! ```
+
+use tch::{COptimizer, Kind, Reduction, Tensor};
+
+pub use gradflow::train::TrainConfig;
+
+use crate::network::{uniform_inputs, DeepNetwork};
+use crate::progress::{self, Cost, Progress};
+use crate::results::Training;
+use crate::settings::Shortcut;
+use crate::{NetworkBuilder, Result};
+
+/// The task's inputs and targets, drawn after `torch.manual_seed(seed + 1)`.
+pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
+    config.check()?;
+    let (width, outputs) = (
+        config.layer_sizes[0],
+        config.layer_sizes[config.layer_sizes.len() - 1],
+    );
+    // The data gets a seed of its own, so that it does not depend on the network's size.
+    let inputs = uniform_inputs(
+        config.samples as usize,
+        width as usize,
+        config.seed.wrapping_add(1),
+    )?;
+    let inputs = Tensor::f_from_slice(&inputs)?.f_view([config.samples, width])?;
+    let targets = inputs
+        .f_square()?
+        .f_mean_dim(1, true, Kind::Float)?
+        .f_expand([config.samples, outputs], false)?
+        .f_contiguous()?;
+    Ok((inputs, targets))
+}
+
+/// Trains one variant from the config's seed.
+pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
+    let task = regression_task(config)?;
+    let progress = start_progress(config, 1);
+    let training = train_one(config, shortcut, &task, &progress)?;
+    progress.finish();
+    Ok(training)
+}
+
+/// Trains the network without and then with shortcut connections, from the same seed.
+pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
+    // One task for both: drawn from its own seed, it is the same data for each variant.
+    let task = regression_task(config)?;
+    let progress = start_progress(config, 2);
+    let both = [
+        train_one(config, Shortcut::Off, &task, &progress)?,
+        train_one(config, Shortcut::On, &task, &progress)?,
+    ];
+    progress.finish();
+    Ok(both)
+}
+
+/// Trains each of `variants` from the config's seed, all on one task: what a notebook's
+/// [`gradflow::train::train_both`] and [`gradflow::train::train`] ask the engine for.
+pub fn train_variants(config: &TrainConfig, variants: &[Shortcut]) -> Result<Vec<Training>> {
+    let task = regression_task(config)?;
+    let progress = start_progress(config, variants.len());
+    let trainings = variants
+        .iter()
+        .map(|&shortcut| train_one(config, shortcut, &task, &progress))
+        .collect::<Result<Vec<_>>>()?;
+    progress.finish();
+    Ok(trainings)
+}
+
+/// Tells the progress of training `variants` networks if it is long.
+fn start_progress(config: &TrainConfig, variants: usize) -> Progress {
+    let steps = variants * config.steps;
+    let layer_steps = steps.saturating_mul(config.depth());
+    let what = format!(
+        "training {variants} × {} layers for {} steps",
+        config.depth(),
+        config.steps
+    );
+    let estimate = progress::estimate(layer_steps, Cost::TrainingStep, 1);
+    Progress::start(&what, steps, "steps", estimate)
+}
+
+/// PyTorch's training loop: the network after `torch.manual_seed(seed)`, then for every step
+/// `opt.zero_grad()`, `nn.MSELoss()`, `backward()` and `opt.step()` with `torch.optim.SGD`.
+fn train_one(
+    config: &TrainConfig,
+    shortcut: Shortcut,
+    (inputs, targets): &(Tensor, Tensor),
+    progress: &Progress,
+) -> Result<Training> {
+    let model = DeepNetwork::build(
+        NetworkBuilder::new(&config.layer_sizes)
+            .shortcut(shortcut)
+            .activation(config.activation)
+            .seed(config.seed),
+    )?;
+    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
+    // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
+    // there and drifts from PyTorch's digits.
+    let mut optimizer = COptimizer::sgd(config.learning_rate, 0.0, 0.0, 0.0, false)?;
+    for parameter in model.parameters() {
+        optimizer.add_parameters(&parameter, 0)?;
+    }
+    let mut training = Training {
+        shortcut,
+        losses: Vec::with_capacity(config.steps),
+        gradients: Vec::with_capacity(config.steps),
+    };
+    for _ in 0..config.steps {
+        optimizer.zero_grad()?;
+        let loss = model
+            .forward(inputs)?
+            .f_mse_loss(targets, Reduction::Mean)?;
+        loss.f_backward()?;
+        let report = model.gradient_report(loss.f_double_value(&[])?, 1)?;
+        optimizer.step()?;
+        training.losses.push(report.loss as f32);
+        training.gradients.push(report.weight_means());
+        progress.advance();
+    }
+    Ok(training)
+}

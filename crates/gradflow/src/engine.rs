@@ -1,0 +1,203 @@
+//! The notebook's side of the boundary: asks the engine (the `gradflow` program of the
+//! `gradflow-engine` crate, which links libtorch) to compute and draw, and brings back plain
+//! results.
+//!
+//! evcxr links this crate into every cell anew, so nothing can be kept in a static from one cell
+//! to the next. The engine therefore listens on a socket named after this process: each call
+//! connects, sends one [`Request`] and reads the engine's progress lines and its answer. The
+//! first call starts the engine; it stops when this process ends (its standard input closes). A
+//! missing, broken or dead engine is an [`Error::Engine`] that says what to do, and the next
+//! call starts a new one.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+use crate::chart::{Drawing, Svg};
+use crate::explore::ExplorerConfig;
+use crate::network::DeepNetwork;
+use crate::results::{Explorer, GradientReport, Sweep, Training};
+use crate::settings::Shortcut;
+use crate::sweep::SweepConfig;
+use crate::train::TrainConfig;
+use crate::wire::{self, read_message, write_message};
+use crate::{Error, Result};
+
+/// The variable that names the engine's program; the kernel sets it to what the set-up built.
+pub const PROGRAM_VARIABLE: &str = "GRADFLOW_ENGINE";
+
+/// Where the set-up builds the engine (`cargo build --release`) in this workspace.
+const RELEASE_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/release/gradflow");
+
+/// Where `cargo test` builds it in a debug profile.
+const DEBUG_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/gradflow");
+
+/// What the notebook asks of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// [`DeepNetwork::accumulated_gradients`].
+    Gradients {
+        network: DeepNetwork,
+        input: Vec<f64>,
+        runs: u32,
+    },
+    /// [`SweepConfig::run`].
+    Sweep(SweepConfig),
+    /// [`crate::sweep::activation_pairs`].
+    ActivationPairs { layer_sizes: Vec<i64>, seed: i64 },
+    /// [`crate::train::train_both`] and [`crate::train::train`]: the variants, on one task.
+    Train {
+        config: TrainConfig,
+        variants: Vec<Shortcut>,
+    },
+    /// [`ExplorerConfig::build`].
+    Explore(ExplorerConfig),
+    /// A chart or the explorer's HTML.
+    Draw(Drawing),
+}
+
+/// What the engine answers, one kind per request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    Report(GradientReport),
+    Sweep(Sweep),
+    Pairs(Vec<(GradientReport, GradientReport)>),
+    Trainings(Vec<Training>),
+    Explorer(Explorer),
+    Svg(Svg),
+    Html(String),
+}
+
+/// What the engine sends while it answers: progress lines, then the answer.
+#[derive(Debug)]
+pub enum Frame {
+    Progress(String),
+    Done(Result<Response>),
+}
+
+/// The error for an answer of the wrong kind.
+pub fn unexpected(response: &Response) -> Error {
+    let kind = format!("{response:?}");
+    let kind = kind.split('(').next().unwrap_or_default();
+    Error::Engine(format!(
+        "answered with a {kind} where something else was asked for; run `make setup` to rebuild it"
+    ))
+}
+
+/// Sends `request` to this process's engine, starting it if need be; passes on its progress
+/// lines (on standard error, as a long call in the cell would) and returns its answer.
+pub fn call(request: &Request) -> Result<Response> {
+    let stream = connect()?;
+    write_message(&mut &stream, &wire::encode_request(request)).map_err(|_| stopped())?;
+    let mut answers = BufReader::new(&stream);
+    loop {
+        let tokens = read_message(&mut answers)
+            .map_err(|_| stopped())?
+            .ok_or_else(stopped)?;
+        match wire::decode::<Frame>(&tokens)? {
+            Frame::Progress(line) => eprintln!("{line}"),
+            Frame::Done(answer) => return answer,
+        }
+    }
+}
+
+/// The error for an engine that went away in the middle of a call.
+fn stopped() -> Error {
+    Error::Engine(
+        "stopped before it answered (it may have run out of memory or been killed); \
+         run the cell again to start a new one"
+            .to_owned(),
+    )
+}
+
+/// The socket of this process's engine, in the temporary folder.
+pub fn socket() -> PathBuf {
+    std::env::temp_dir().join(format!("gradflow-engine-{}.sock", std::process::id()))
+}
+
+/// The engine's program: [`PROGRAM_VARIABLE`] if set, else the one built in this workspace
+/// with this crate's profile (that of `cargo test`), else the one the set-up builds.
+pub fn program() -> PathBuf {
+    if let Some(program) = std::env::var_os(PROGRAM_VARIABLE) {
+        return PathBuf::from(program);
+    }
+    let same_profile = if cfg!(debug_assertions) {
+        DEBUG_PROGRAM
+    } else {
+        RELEASE_PROGRAM
+    };
+    [same_profile, RELEASE_PROGRAM]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|program| program.is_file())
+        .unwrap_or_else(|| PathBuf::from(RELEASE_PROGRAM))
+}
+
+/// A connection to this process's engine, started first if none answers.
+fn connect() -> Result<UnixStream> {
+    let socket = socket();
+    if let Ok(stream) = UnixStream::connect(&socket) {
+        return Ok(stream);
+    }
+    // One start at a time: threads of one process (tests) share one engine.
+    static STARTING: Mutex<()> = Mutex::new(());
+    let _starting = STARTING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Ok(stream) = UnixStream::connect(&socket) {
+        return Ok(stream);
+    }
+    start(&program(), &socket)?;
+    UnixStream::connect(&socket).map_err(|error| {
+        Error::Engine(format!(
+            "started but does not answer at {}: {error}; run the cell again",
+            socket.display()
+        ))
+    })
+}
+
+/// Starts the engine on `socket` and waits until it listens.
+fn start(program: &Path, socket: &Path) -> Result<()> {
+    let setup =
+        "run `make setup` in the gradflow folder (it builds the engine), then run the cell again";
+    if !program.is_file() {
+        return Err(Error::Engine(format!(
+            "is not built: there is no program at {} ({PROGRAM_VARIABLE} names another); {setup}",
+            program.display()
+        )));
+    }
+    // A socket left by an engine that died.
+    let _ = std::fs::remove_file(socket);
+    let log = socket.with_extension("log");
+    let io = |error: std::io::Error| Error::Engine(format!("cannot be started ({error}); {setup}"));
+    let mut child = Command::new(program)
+        .arg("serve")
+        .arg(socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(File::create(&log).map_err(io)?)
+        .spawn()
+        .map_err(io)?;
+    let mut ready = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = BufReader::new(stdout).read_line(&mut ready);
+    }
+    if ready.trim_end() != "ready" {
+        let status = child
+            .wait()
+            .map_or_else(|e| e.to_string(), |s| s.to_string());
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        let said = said.trim().lines().last().unwrap_or("nothing").to_owned();
+        let _ = std::fs::remove_file(&log);
+        return Err(Error::Engine(format!(
+            "at {} failed to start ({status}); it said: {said}; {setup}",
+            program.display()
+        )));
+    }
+    // The engine stops when its standard input closes: keep it open until this process ends.
+    std::mem::forget(child);
+    Ok(())
+}
