@@ -49,4 +49,4 @@ slides: ## write offline reveal.js slide decks of the notebooks to target/slides
 	$(PYTHON) scripts/notebooks.py slides $(NOTEBOOKS)
 
 bench: setup ## time the notebook loop, compute and charts against Python; writes docs/benchmarks.md
-	$(PYTHON) bench/bench.py
+	$(PYTHON) bench/bench.py $(ARGS)

@@ -5,6 +5,9 @@ Prints a table and writes it, with the machine and the date, to docs/benchmarks.
     7 warm re-runs of the layer-sizes cell and the cells that show its chart after an edit;
     notebook 01 on the gradflow kernel against bench/seed_notebook.ipynb on Python;
   - the same warm re-run with each evcxr lever that keeps the pre-built dependencies (linker);
+  - each notebook run all in a fresh kernel: the first chart, a re-run of its cell, and the
+    kernel's process tree (engine included) after Run All and at its peak, beside the floor, a
+    kernel whose `:dep` is an empty crate (`make bench ARGS=kernel` prints these alone);
   - compute: one gradient report, gradflow against PyTorch, depth 8–512, width 3–1024, batch 1
     and 64, without and with shortcut;
   - charts: milliseconds and bytes of the SVG for 5, 64 and 512 layers;
@@ -93,6 +96,89 @@ def notebook_rows():
         first, warm = loop_timings(rust, notebooks.KERNEL_NAME, chart, [sizes, report, chart], prelude)
         rows.append(("notebook", f"{name}: kernel start to first chart", f"{first:.2f} s", f"{first / py_first:.1f}× Python"))
         rows.append(("notebook", f"{name}: warm re-run after an edit (median of 7)", f"{warm:.3f} s", f"{warm / py_warm:.0f}× Python"))
+    return rows
+
+
+class TreeMemory:
+    """The resident memory of a kernel's process tree (evcxr, its child, the engine, rustc while
+    it runs), sampled every 50 ms on a thread: the latest sum and the peak."""
+
+    def __init__(self, pid):
+        import threading
+
+        import psutil
+
+        self.root, self.peak, self.running = psutil.Process(pid), 0, True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def now(self):
+        import psutil
+
+        total = 0
+        for process in [self.root, *self.root.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                pass  # ended between the listing and the reading, as rustc does
+        return total
+
+    def sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.05)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        return self.now(), self.peak
+
+
+def kernel_run(sources, first_output, rerun):
+    """Runs `sources` in a fresh gradflow kernel: seconds from its start to the end of cell
+    `first_output`, the median of WARM_RUNS re-runs of cell `rerun` alone, and the process
+    tree's memory after running every cell and at its peak, in MiB."""
+    nb = notebooks.new_notebook([("code", s) for s in sources])
+    client = notebooks.client(nb, wait_for_late_output=False)
+    start = time.perf_counter()
+    with client.setup_kernel():
+        memory = TreeMemory(client.km.provisioner.pid)
+        for index in range(len(nb.cells)):
+            client.execute_cell(nb.cells[index], index)
+            if index == first_output:
+                first = time.perf_counter() - start
+        after, peak = memory.stop()
+        reruns = []
+        for _ in range(WARM_RUNS):
+            started = time.perf_counter()
+            client.execute_cell(nb.cells[rerun], rerun)
+            reruns.append(time.perf_counter() - started)
+    return first, statistics.median(reruns), after / 2**20, peak / 2**20
+
+
+def kernel_rows():
+    """Each notebook run all in a fresh kernel, and the floor: a kernel whose `:dep` is an empty
+    crate, so that what evcxr itself costs can be told from what gradflow adds."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = Path(tmp) / "floor"
+        (floor / "src").mkdir(parents=True)
+        (floor / "Cargo.toml").write_text('[package]\nname = "floor"\nversion = "0.0.0"\nedition = "2021"\n\n[workspace]\n')
+        (floor / "src/lib.rs").write_text("pub fn one() -> i32 { 1 }\n")
+        first, rerun, after, peak = kernel_run([f':dep floor = {{ path = "{floor}" }}', "floor::one()"], 1, 1)
+        rows.append(("kernel", "floor (`:dep` of an empty crate): kernel start to first output", f"{first:.2f} s", ""))
+        rows.append(("kernel", "floor: re-run of that cell (median of 7)", f"{rerun:.3f} s", ""))
+        rows.append(("kernel", "floor: process tree after Run All / peak", f"{after:.0f} / {peak:.0f} MiB", ""))
+    floor_after = after
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        sources = code_sources(path)
+        charts = [i for i, s in enumerate(sources) if "chart" in s and "?" in s and not s.startswith(":dep")]
+        first, rerun, after, peak = kernel_run(sources, charts[0], charts[0])
+        name = path.stem
+        rows.append(("kernel", f"{name}: kernel start to first chart", f"{first:.2f} s", "target ≤ 7 s"))
+        rows.append(("kernel", f"{name}: re-run of the first chart cell (median of 7)", f"{rerun:.3f} s", "target ≤ 0.25 s"))
+        rows.append(("kernel", f"{name}: process tree after Run All / peak", f"{after:.0f} / {peak:.0f} MiB",
+                     f"{after / floor_after:.2f}× the floor; target ≤ 700 / 1024 MiB"))
     return rows
 
 
@@ -204,7 +290,12 @@ def machine():
 
 
 def main():
-    rows = notebook_rows() + compute_and_chart_rows() + explorer_rows() + setup_rows()
+    only = sys.argv[1:] == ["kernel"]
+    if only:
+        for row in kernel_rows():
+            print(" | ".join(row))
+        return
+    rows = notebook_rows() + kernel_rows() + compute_and_chart_rows() + explorer_rows() + setup_rows()
     lines = [f"# Benchmarks", "", f"`make bench` on {date.today().isoformat()}: {machine()}.", "",
              "| part | what | figure | compared |", "| --- | --- | --- | --- |"]
     lines += [f"| {part} | {what} | {figure} | {compared} |" for part, what, figure, compared in rows]

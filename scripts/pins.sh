@@ -37,18 +37,20 @@ gradflow_under_cargo_toml() {
 # checkout, so ~/.cache lies inside our workspace: there they go to the temporary folder, the one
 # place outside $HOME that every user can write and that an image keeps.
 KERNEL_BUILDS=$GRADFLOW_CACHE/kernel-build
+in_checkout=
 if gradflow_under_cargo_toml "$KERNEL_BUILDS"; then
   KERNEL_BUILDS=${TMPDIR:-/tmp}/gradflow-$(id -u)/kernel-build
+  in_checkout=1
 fi
 KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
 # What the set-up pre-builds there, which each slot's first kernel starts from.
 KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt
 
-# The engine (the `gradflow` program, which links libtorch) that notebook cells ask to compute:
-# built into the checkout's target/ where it can be written, else beside the kernels' builds
-# (Binder's checkout belongs to root). scripts/kernel names it to the kernel.
+# The engine (the `gradflow` program, which links libtorch) that notebook cells ask to compute,
+# and that scripts/kernel names to the kernel: built in the checkout's target/, as `cargo build`
+# builds it, except on Binder, where postBuild leaves the repository as it was and it goes
+# beside the kernels' builds.
 ENGINE_TARGET=$root/target
-if ! { mkdir -p "$ENGINE_TARGET" && [ -w "$ENGINE_TARGET" ]; } 2>/dev/null; then
-  ENGINE_TARGET=$KERNEL_BUILD/engine-target
-fi
+[ -z "$in_checkout" ] || ENGINE_TARGET=$KERNEL_BUILD/engine-target
 ENGINE_PROGRAM=$ENGINE_TARGET/release/gradflow
+

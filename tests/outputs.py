@@ -6,7 +6,6 @@ import base64
 import json
 import math
 import re
-import struct
 import xml.etree.ElementTree as ET
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -105,13 +104,16 @@ def text_differences(fresh, saved, relative=RELATIVE):
 
 
 def explorer_grids(cell):
-    """The grids of the explorers a code cell showed: their axes, and the means as floats."""
+    """The grids of the explorers a code cell showed: their settings, and every report's means
+    as the page prints them, read back as floats (by activation, width, depth and variant)."""
     grids = []
     for output in cell.get("outputs", []):
         for found in EXPLORER_GRID.findall(output.get("data", {}).get("text/html", "")):
             grid = json.loads(found)
-            raw = base64.b64decode(grid.pop("means"))
-            grids.append((grid, struct.unpack(f"<{len(raw) // 4}f", raw)))
+            settings = {key: grid[key] for key in ("depths", "widths", "activations")}
+            means = [float(mean) for by_width in grid["views"] for by_depth in by_width
+                     for view in by_depth for variant in view["reprs"] for mean in variant]
+            grids.append((settings, means))
     return grids
 
 

@@ -247,6 +247,15 @@ def test_postbuild_writes_nothing_in_the_repository_but_its_caches(post_built):
     assert not changed, "postBuild changed the repository:\n" + "\n".join(changed[:20])
 
 
+def test_postbuild_builds_the_engine_beside_the_kernels_builds_and_keeps_only_its_program(post_built):
+    [program] = pins(post_built, "ENGINE_PROGRAM")
+    assert program.is_file() and not program.is_relative_to(post_built["home"]), program
+    assert [p.name for p in program.parent.iterdir()] == ["gradflow"]
+    said = subprocess.run([*as_user(post_built["uid"]), str(program), "--version"], env=post_built["vars"],
+                          capture_output=True, text=True)
+    assert said.returncode == 0 and said.stdout.startswith("gradflow "), said.stderr
+
+
 def test_postbuild_registers_the_kernel_in_the_image_environment(post_built):
     listing = subprocess.run([*as_user(post_built["uid"]), "jupyter", "kernelspec", "list", "--json"],
                              env=post_built["vars"], capture_output=True, text=True, check=True).stdout

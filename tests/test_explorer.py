@@ -5,12 +5,14 @@ exported pages carry it too, and without scripts a still chart and a line stand 
 
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
 from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS
+from outputs import SVG, WITH_SHORTCUT, WITHOUT_SHORTCUT
 from pages import SHOW, collisions_on_page
 from pytorch import default_input, references
 
@@ -104,3 +106,66 @@ def test_an_explorer_stripped_of_its_scripts_does_not_stop_another(browser, page
     ready = browser.execute_script(
         "return [...document.querySelectorAll('[data-gradflow-explorer]')].map(r => r.dataset.ready === 'true');")
     assert ready == [False, True]
+
+
+# Texts of a chart: its y axis's decades, its layer labels and its value labels.
+TICK = re.compile(r"^1e-?\d+$")
+LAYER = re.compile(r"^(layers\.)?\d+$")
+VALUE = re.compile(r"^(0|NaN|inf|-?\d+(\.\d+)?(e-?\d+)?)$")
+
+# What the page's live chart draws, as plain shapes: its rects and its texts with their places.
+DRAWN = """
+const svg = document.querySelector('[data-chart] svg');
+return {rects: [...svg.querySelectorAll('rect')].map(r => [r.getAttribute('fill'),
+          ...['x', 'y', 'width', 'height'].map(k => Number(r.getAttribute(k)))]),
+        texts: [...svg.querySelectorAll('text')].map(t => [t.textContent.trim(),
+          Number(t.getAttribute('x')), Number(t.getAttribute('y'))])};
+"""
+
+
+def shown(rects, texts):
+    """What a bar chart shows, by where it shows it: the colours of its bars from left to right,
+    the decades on its y axis from top to bottom, its layer labels and its value labels from
+    left to right."""
+    colours = (WITHOUT_SHORTCUT, WITH_SHORTCUT)
+    coloured = [r for r in rects if r[0].upper() in colours]
+    floor = max(y + h for _, _, y, _, h in coloured)
+    bars = sorted((x, fill.upper()) for fill, x, y, _, h in coloured if abs(y + h - floor) < 1)
+    left = min(x for x, _ in bars)
+    below = sorted((x, t) for t, x, y in texts if y > floor and LAYER.match(t))
+    above = sorted((x, t) for t, x, y in texts if y < floor and x >= left and VALUE.match(t))
+    return {"bars": [fill for _, fill in bars],
+            "ticks": [t for _, t in sorted((y, t) for t, x, y in texts if x < left and TICK.match(t))],
+            "layers": [t for _, t in below],
+            "values": [t for _, t in above]}
+
+
+def svg_shapes(svg):
+    root = ET.fromstring(svg)
+    number = lambda value: float(value or 0)
+    rects = [(r.get("fill") or "", *(number(r.get(k)) for k in ("x", "y", "width", "height")))
+             for r in root.iter(SVG + "rect")]
+    texts = [("".join(t.itertext()).strip(), number(t.get("x")), number(t.get("y"))) for t in root.iter(SVG + "text")]
+    return rects, texts
+
+
+# Settings whose charts differ in what they show: value labels or none, named or numbered
+# layers, bars missing where a gradient is zero, axes of few and of many decades.
+BOTH_WAYS = [(1, 3, "relu"), (5, 3, "relu"), (5, 3, "gelu"), (3, 1, "sigmoid"), (8, 16, "tanh"),
+             (12, 64, "relu"), (17, 2, "gelu"), (32, 8, "sigmoid")]
+
+
+@pytest.mark.parametrize("depth, width, activation", BOTH_WAYS, ids=lambda v: str(v))
+def test_the_page_shows_what_the_svg_chart_of_the_same_reports_shows(browser, page, depth, width,
+                                                                     activation, tmp_path):
+    svg = tmp_path / "compare.svg"
+    sizes = ",".join(map(str, [width] * depth + [1]))
+    subprocess.run(["cargo", "run", "-q", "--release", "--bin", "gradflow", "--", "compare", "--layer-sizes", sizes,
+                    "--activation", activation, "--svg", str(svg)], cwd=ROOT, check=True, capture_output=True)
+    expected = shown(*svg_shapes(svg.read_text(encoding="utf-8")))
+    browser.get(page.as_uri())
+    browser.execute_script(SHOW, depth, width, activation, True, None)
+    drawn = browser.execute_script(DRAWN)
+    on_page = shown(drawn["rects"], drawn["texts"])
+    assert on_page == expected, f"depth {depth}, width {width}, {activation}"
+    assert expected["bars"] and expected["ticks"] and expected["layers"]

@@ -304,17 +304,16 @@ def test_a_leak_in_the_cell_is_caught(committed):
 
 
 def dependency_libraries(folder):
-    """tch's and torch-sys's compiled libraries in a build folder, with their times of writing."""
-    return sorted((p.name, p.stat().st_mtime_ns) for name in ("libtch-*.rlib", "libtorch_sys-*.rlib")
-                  for p in (folder / "target").rglob(name))
+    """The notebooks' crate compiled in a build folder (its libraries), with their times of writing."""
+    return sorted((p.name, p.stat().st_mtime_ns) for p in (folder / "target").rglob("libgradflow-*.rlib"))
 
 
 def test_a_second_kernel_starts_from_the_prebuilt_dependencies():
     """Two notebooks open at once, or a restart while the old kernel still exits: the new kernel
-    gets a slot never used before, which must start from the set-up's build, not compile tch
-    again for minutes. Every free slot but one new one is held, so the kernel takes that one."""
+    gets a slot never used before, which must start from the set-up's build, not compile the
+    notebooks' crate again. Every free slot but one new one is held, so the kernel takes that one."""
     builds, prebuilt = notebooks.kernel_builds()
-    assert dependency_libraries(prebuilt), "the set-up pre-built tch and torch-sys"
+    assert dependency_libraries(prebuilt), "the set-up pre-built the notebooks' crate"
     held, slot = [], None
     try:
         for number in range(8):

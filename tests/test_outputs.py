@@ -70,7 +70,7 @@ def test_a_changed_bar_or_label_is_caught(seed):
 
 
 def test_an_explorer_grid_is_compared_beyond_the_cpus_digits(seed):
-    (axes, means), = explorer_grids(cell_containing(seed, "Explorer::new()"))
+    (axes, means), = explorer_grids(cell_containing(seed, "ExplorerConfig::default().run()"))
     assert len(means) == 33792 and not grid_differences((axes, means), (axes, means))
     # Ten times the spread between this machine's libtorch code paths passes.
     assert not grid_differences((axes, [m * (1 + 1.2e-3) for m in means]), (axes, means))

@@ -81,8 +81,8 @@ def present(show, started):
     print(f"edited, run and charted on the slides {time.monotonic() - started:.1f} s after RISE:slideshow;"
           f" the chart's smallest text is {text:.1f} px on screen")
 
-    show.go_to("Explorer::new()")
-    show.run("Explorer::new()")
+    show.go_to("ExplorerConfig::default().run()")
+    show.run("ExplorerConfig::default().run()")
     before = show.explorer()
     Select(show.browser.find_element(By.CSS_SELECTOR, "section.present [data-gradflow-explorer] select[name=activation]")) \
         .select_by_value("gelu")

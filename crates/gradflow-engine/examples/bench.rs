@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use gradflow_engine::sweep::square_sizes;
 use gradflow_engine::{
-    chart, explore, DeepNetwork, Explorer, LayerGradient, NetworkBuilder, Shortcut,
+    chart, explore, DeepNetwork, ExplorerConfig, LayerGradient, NetworkConfig, Shortcut,
 };
 
 const REPEATS: usize = 5;
@@ -28,10 +28,10 @@ fn median_seconds(
 fn main() -> gradflow_engine::Result<()> {
     // The explorer's whole grid, built once as a notebook cell builds it, and its page.
     let start = Instant::now();
-    let explorer = explore::build(&Explorer::new())?;
+    let explorer = explore::run(&ExplorerConfig::default())?;
     let seconds = start.elapsed().as_secs_f64();
     let bytes = chart::explorer_html(&explorer)?.len();
-    let networks = explorer.reports.len();
+    let networks = explorer.reports().len();
     println!(r#"{{"kind":"explorer","networks":{networks},"seconds":{seconds},"bytes":{bytes}}}"#);
     if std::env::args().any(|arg| arg == "--explorer-only") {
         return Ok(());
@@ -45,8 +45,8 @@ fn main() -> gradflow_engine::Result<()> {
                         r#""depth":{depth},"width":{width},"batch":{batch},"shortcut":{on}"#
                     );
                     let settings =
-                        NetworkBuilder::new(&square_sizes(width, depth)).shortcut(shortcut);
-                    let mut model = match DeepNetwork::build(settings) {
+                        NetworkConfig::new(&square_sizes(width, depth)).shortcut(shortcut);
+                    let mut model = match DeepNetwork::new(&settings) {
                         Ok(model) => model,
                         Err(error) => {
                             println!(r#"{{"kind":"compute",{key},"refused":"{error}"}}"#);
@@ -63,8 +63,7 @@ fn main() -> gradflow_engine::Result<()> {
     }
     // Charts of reports whose every layer has a bar: deep networks' own gradients overflow or
     // vanish to zero, and a zero or infinity draws no bar.
-    let template =
-        DeepNetwork::build(NetworkBuilder::new(&[3, 3]))?.gradients(&[1.0, 0.0, -1.0])?;
+    let template = DeepNetwork::new(&NetworkConfig::new(&[3, 3]))?.gradients(&[1.0, 0.0, -1.0])?;
     for layers in [5, 64, 512] {
         let mut report = template.clone();
         report.layers = (0..layers)

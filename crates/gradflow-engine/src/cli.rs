@@ -15,20 +15,19 @@
 //! ```
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-
 use gradflow::chart::write_file;
-use gradflow::default_input;
+use gradflow::network::{SEED, SEED_SIZES};
 
 use crate::network::DeepNetwork;
 use crate::repr::float_repr;
-use crate::results::{Explorer, GradientReport};
+use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::{self, SweepConfig};
-use crate::train::{train_both, TrainConfig};
-use crate::{chart, explore, serve, Error, NetworkBuilder, Result};
+use crate::train::{self, TrainConfig};
+use crate::{chart, explore, serve, Error, ExplorerConfig, NetworkConfig, Result};
 
 /// Vanishing gradients and the shortcut connections that cure them.
 #[derive(Debug, Parser)]
@@ -60,7 +59,7 @@ pub enum Command {
             long,
             value_name = "WIDTHS",
             value_delimiter = ',',
-            default_value = "3,32",
+            default_values_t = sweep::WIDTHS,
             allow_hyphen_values = true
         )]
         widths: Vec<i64>,
@@ -69,14 +68,14 @@ pub enum Command {
             long,
             value_name = "DEPTHS",
             value_delimiter = ',',
-            default_value = "2,4,8,16,24,32,64"
+            default_values_t = sweep::DEPTHS
         )]
         depths: Vec<usize>,
         /// relu, gelu, tanh or sigmoid.
-        #[arg(long, default_value = "relu")]
+        #[arg(long, default_value_t = Activation::default())]
         activation: Activation,
         /// The torch.manual_seed the weights are drawn after.
-        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+        #[arg(long, default_value_t = SEED, allow_hyphen_values = true)]
         seed: i64,
         /// Also write the chart to this SVG file.
         #[arg(long, value_name = "FILE")]
@@ -89,7 +88,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         html: PathBuf,
         /// The torch.manual_seed the weights are drawn after.
-        #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+        #[arg(long, default_value_t = SEED, allow_hyphen_values = true)]
         seed: i64,
     },
     /// Train both variants on a small regression task and chart the loss.
@@ -97,10 +96,10 @@ pub enum Command {
         #[command(flatten)]
         network: NetworkArgs,
         /// Steps of gradient descent.
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = TrainConfig::default().steps)]
         steps: usize,
         /// The learning rate.
-        #[arg(long, default_value_t = 0.1, allow_hyphen_values = true)]
+        #[arg(long, default_value_t = TrainConfig::default().learning_rate, allow_hyphen_values = true)]
         learning_rate: f64,
         /// Also write the loss chart to this SVG file.
         #[arg(long, value_name = "FILE")]
@@ -125,15 +124,15 @@ pub struct NetworkArgs {
         long,
         value_name = "SIZES",
         value_delimiter = ',',
-        default_value = "3,3,3,3,3,1",
+        default_values_t = SEED_SIZES,
         allow_hyphen_values = true
     )]
     pub layer_sizes: Vec<i64>,
     /// relu, gelu (the book's tanh approximation), tanh or sigmoid.
-    #[arg(long, default_value = "relu")]
+    #[arg(long, default_value_t = Activation::default())]
     pub activation: Activation,
     /// The torch.manual_seed the weights (and training data) are drawn after.
-    #[arg(long, default_value_t = 123, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = SEED, allow_hyphen_values = true)]
     pub seed: i64,
 }
 
@@ -159,26 +158,21 @@ pub struct Experiment {
 }
 
 impl Experiment {
+    /// The report of this network with or without shortcut connections, on the given input or
+    /// the network's default one.
     fn report(&self, shortcut: Shortcut) -> Result<GradientReport> {
         let NetworkArgs {
             layer_sizes,
             activation,
             seed,
         } = &self.network;
-        let mut model = DeepNetwork::build(
-            NetworkBuilder::new(layer_sizes)
-                .shortcut(shortcut)
-                .activation(*activation)
-                .seed(*seed),
-        )?;
-        let input = match &self.input {
-            Some(input) => input.clone(),
-            None => default_input(
-                layer_sizes
-                    .first()
-                    .map_or(0, |&width| width.max(0) as usize),
-            ),
-        };
+        let mut model = DeepNetwork::new(&NetworkConfig {
+            layer_sizes: layer_sizes.clone(),
+            shortcut,
+            activation: *activation,
+            seed: *seed,
+        })?;
+        let input = self.input.clone().unwrap_or_else(|| model.default_input());
         model.accumulated_gradients(&input, self.runs)
     }
 }
@@ -189,23 +183,8 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
         Command::Grads {
             experiment,
             shortcut,
-        } => {
-            let report = experiment.report(Shortcut::from(*shortcut))?;
-            write_lines(out, &report.to_string())?;
-            if let Some(path) = &experiment.svg {
-                chart::layer_chart(&report)?.save(path)?;
-            }
-        }
-        Command::Compare { experiment } => {
-            let without = experiment.report(Shortcut::Off)?;
-            let with = experiment.report(Shortcut::On)?;
-            for report in [&without, &with] {
-                write_lines(out, &format!("{}:\n{report}", report.shortcut.label()))?;
-            }
-            if let Some(path) = &experiment.svg {
-                chart::compare(&without, &with)?.save(path)?;
-            }
-        }
+        } => grads(experiment, Shortcut::from(*shortcut), out),
+        Command::Compare { experiment } => compare(experiment, out),
         Command::Sweep {
             widths,
             depths,
@@ -219,66 +198,104 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
                 activation: *activation,
                 seed: *seed,
             };
-            let sweep = sweep::run(&config)?;
-            write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
-            for point in &sweep.points {
-                write_lines(out, &point.to_string())?;
-            }
-            if let Some(path) = svg {
-                chart::sweep_chart(&sweep)?.save(path)?;
-            }
+            depth_sweep(&config, svg.as_deref(), out)
         }
-        Command::Explore { html, seed } => {
-            let explorer = explore::build(&Explorer::new().seed(*seed))?;
-            write_file(html, &chart::explorer_page(&explorer)?)?;
-            let networks = explorer.reports.len();
-            write_lines(
-                out,
-                &format!("wrote {} ({networks} networks)", html.display()),
-            )?;
-        }
+        Command::Explore { html, seed } => explorer(*seed, html, out),
         Command::Train {
-            network:
-                NetworkArgs {
-                    layer_sizes,
-                    activation,
-                    seed,
-                },
+            network,
             steps,
             learning_rate,
             svg,
             heatmap,
         } => {
             let config = TrainConfig {
-                layer_sizes: layer_sizes.clone(),
-                activation: *activation,
-                seed: *seed,
+                layer_sizes: network.layer_sizes.clone(),
+                activation: network.activation,
+                seed: network.seed,
                 steps: *steps,
                 learning_rate: *learning_rate,
                 ..TrainConfig::default()
             };
-            let runs = train_both(&config)?;
-            // Training runs at least one step (`TrainConfig::check`), so each has a last loss.
-            for run in &runs {
-                let last = run.losses.last().copied().unwrap_or(f32::NAN);
-                write_lines(
-                    out,
-                    &format!(
-                        "{}: loss after {} steps {}",
-                        run.shortcut.label(),
-                        run.losses.len(),
-                        float_repr(last.into())
-                    ),
-                )?;
-            }
-            if let Some(path) = svg {
-                chart::loss_chart(&runs)?.save(path)?;
-            }
-            if let Some(path) = heatmap {
-                chart::gradient_heatmap(&runs)?.save(path)?;
-            }
+            training(&config, svg.as_deref(), heatmap.as_deref(), out)
         }
-        Command::Serve { socket } => serve::serve(socket)?,
+        Command::Serve { socket } => serve::serve(socket),
+    }
+}
+
+/// `gradflow grads`: one variant's lines, and its chart.
+fn grads(experiment: &Experiment, shortcut: Shortcut, out: &mut impl Write) -> Result<()> {
+    let report = experiment.report(shortcut)?;
+    write_lines(out, &report.to_string())?;
+    if let Some(path) = &experiment.svg {
+        chart::layer_chart(&report)?.save(path)?;
+    }
+    Ok(())
+}
+
+/// `gradflow compare`: both variants' lines, and the chart comparing them.
+fn compare(experiment: &Experiment, out: &mut impl Write) -> Result<()> {
+    let without = experiment.report(Shortcut::Off)?;
+    let with = experiment.report(Shortcut::On)?;
+    for report in [&without, &with] {
+        write_lines(out, &format!("{}:\n{report}", report.shortcut.label()))?;
+    }
+    if let Some(path) = &experiment.svg {
+        chart::compare(&without, &with)?.save(path)?;
+    }
+    Ok(())
+}
+
+/// `gradflow sweep`: a line per point, and the chart.
+fn depth_sweep(config: &SweepConfig, svg: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    let sweep = sweep::run(config)?;
+    write_lines(out, "width depth shortcut first_layer_mean_abs_gradient")?;
+    for point in &sweep.points {
+        write_lines(out, &point.to_string())?;
+    }
+    if let Some(path) = svg {
+        chart::sweep_chart(&sweep)?.save(path)?;
+    }
+    Ok(())
+}
+
+/// `gradflow explore`: the explorer's page of the default grid.
+fn explorer(seed: i64, html: &Path, out: &mut impl Write) -> Result<()> {
+    let explorer = explore::run(&ExplorerConfig {
+        seed,
+        ..ExplorerConfig::default()
+    })?;
+    write_file(html, &chart::explorer_page(&explorer)?)?;
+    let networks = explorer.reports().len();
+    write_lines(
+        out,
+        &format!("wrote {} ({networks} networks)", html.display()),
+    )
+}
+
+/// `gradflow train`: each variant's last loss, and the charts.
+fn training(
+    config: &TrainConfig,
+    svg: Option<&Path>,
+    heatmap: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let runs = train::run(config)?;
+    // Training runs at least one step (`TrainConfig::check`), so each has a last loss.
+    for run in &runs {
+        let last = run.losses.last().copied().unwrap_or(f32::NAN);
+        let line = format!(
+            "{}: loss after {} steps {}",
+            run.shortcut.label(),
+            run.losses.len(),
+            float_repr(last.into())
+        );
+        write_lines(out, &line)?;
+    }
+    if let Some(path) = svg {
+        chart::loss_chart(&runs)?.save(path)?;
+    }
+    if let Some(path) = heatmap {
+        chart::gradient_heatmap(&runs)?.save(path)?;
     }
     Ok(())
 }

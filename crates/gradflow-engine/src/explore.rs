@@ -3,12 +3,13 @@
 //! grid is [`gradflow::explore::ExplorerConfig`]'s to say.
 //!
 //! ```
-//! use gradflow::{Activation, Explorer, Shortcut};
+//! use gradflow::{Activation, ExplorerConfig, Shortcut};
 //!
-//! let explorer = gradflow_engine::explore::build(&Explorer::new().depths(1..=6).widths(&[3]))?;
+//! let config = ExplorerConfig { depths: 1..=6, widths: vec![3], ..Default::default() };
+//! let explorer = gradflow_engine::explore::run(&config)?;
 //! let seed = explorer.report(5, 3, Activation::Relu, Shortcut::On).unwrap();
 //! assert_eq!(seed.layer_sizes, [3, 3, 3, 3, 3, 1]); // the seed's network, with its lines
-//! assert_eq!(explorer.reports.len(), 6 * 4 * 2); // depths × activations × variants
+//! assert_eq!(explorer.reports().len(), 6 * 4 * 2); // depths × activations × variants
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
@@ -17,10 +18,10 @@ pub use gradflow::explore::{ExplorerConfig, MAX_DEPTH, MAX_LAYERS, WIDTHS};
 use crate::network::DeepNetwork;
 use crate::progress::{self, Cost, Progress};
 use crate::results::{Explorer, GradientReport};
-use crate::{NetworkBuilder, Result};
+use crate::{NetworkConfig, Result};
 
 /// Builds and runs every network of the grid, on all cores, and returns their reports.
-pub fn build(config: &ExplorerConfig) -> Result<Explorer> {
+pub fn run(config: &ExplorerConfig) -> Result<Explorer> {
     config.check()?;
     let networks = config.networks();
     // The networks are independent and tiny (libtorch runs each on one core), so one
@@ -59,11 +60,15 @@ pub fn build(config: &ExplorerConfig) -> Result<Explorer> {
         Ok(())
     })?;
     progress.finish();
-    Ok(config.explorer(reports.into_iter().flatten().collect()))
+    let reports = reports.into_iter().flatten().collect();
+    // Every worker answered for every one of its networks, so this is the whole grid.
+    config
+        .explorer(reports)
+        .ok_or_else(|| gradflow::Error::EmptyExplorer.into())
 }
 
 /// The report of one network of the grid on the default input.
-fn report(settings: &NetworkBuilder) -> Result<GradientReport> {
-    let mut model = DeepNetwork::build(settings.clone())?;
+fn report(config: &NetworkConfig) -> Result<GradientReport> {
+    let mut model = DeepNetwork::new(config)?;
     model.gradients(&model.default_input())
 }

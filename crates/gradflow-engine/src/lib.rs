@@ -11,9 +11,9 @@
 //! sit on top of them all.
 //!
 //! ```
-//! use gradflow_engine::{DeepNetwork, NetworkBuilder};
+//! use gradflow_engine::{DeepNetwork, NetworkConfig};
 //!
-//! let mut model_without_shortcut = DeepNetwork::build(NetworkBuilder::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
+//! let mut model_without_shortcut = DeepNetwork::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
 //! let report = model_without_shortcut.gradients(&[1.0, 0.0, -1.0])?;
 //! // The seed prints twice this (its cell ran twice and the gradients accumulated). The last
 //! // digits depend on the CPU, so a published figure is compared within 1e-6.
@@ -36,6 +36,6 @@ pub mod train;
 // The light crate's plain data, under the names the engine's modules use.
 pub use error::{Error, Result};
 pub use gradflow::{limits, repr, results, settings};
-pub use gradflow::{Activation, NetworkBuilder, Shortcut, Svg};
+pub use gradflow::{Activation, ExplorerConfig, NetworkConfig, Shortcut, Svg};
 pub use gradflow::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
 pub use network::DeepNetwork;

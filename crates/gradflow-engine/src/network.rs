@@ -6,9 +6,9 @@
 //! gradients are PyTorch's to the last bit on the same machine.
 //!
 //! ```
-//! use gradflow_engine::{DeepNetwork, NetworkBuilder};
+//! use gradflow_engine::{DeepNetwork, NetworkConfig};
 //!
-//! let model = DeepNetwork::build(NetworkBuilder::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
+//! let model = DeepNetwork::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
 //! assert_eq!(model.depth(), 5);
 //! // torch: model.layers[0][0].weight[0, 0], drawn by the CPU-independent generator.
 //! let first_weight = model.parameters()[0].f_double_value(&[0, 0])? as f32;
@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Reduction, Tensor};
 
-use gradflow::{DeepNetwork as Settings, NetworkBuilder};
+use gradflow::NetworkConfig;
 
 use crate::limits::fits_in_memory;
 use crate::results::{GradientReport, LayerGradient};
@@ -106,18 +106,19 @@ pub struct DeepNetwork {
     /// Where the parameters were made; `layers` holds them in PyTorch's order.
     _vs: nn::VarStore,
     layers: Vec<nn::Linear>,
-    settings: Settings,
+    config: NetworkConfig,
 }
 
 impl DeepNetwork {
-    /// Draws the weights of the network `settings` describes (a checked
-    /// [`gradflow::DeepNetwork`]) after `torch.manual_seed(seed)`, in PyTorch's order.
-    pub fn new(settings: &Settings) -> Result<DeepNetwork> {
+    /// Checks `config` and draws the weights of its network after `torch.manual_seed(seed)`,
+    /// in PyTorch's order.
+    pub fn new(config: &NetworkConfig) -> Result<DeepNetwork> {
+        config.check()?;
         let vs = nn::VarStore::new(Device::Cpu);
-        let layers = with_seed(settings.seed(), || {
+        let layers = with_seed(config.seed, || {
             let root = vs.root();
-            settings
-                .layer_sizes()
+            config
+                .layer_sizes
                 .windows(2)
                 .enumerate()
                 .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1]))
@@ -126,18 +127,13 @@ impl DeepNetwork {
         Ok(DeepNetwork {
             _vs: vs,
             layers,
-            settings: settings.clone(),
+            config: config.clone(),
         })
     }
 
-    /// The network of these settings, checked: a shorthand for the experiments.
-    pub fn build(settings: NetworkBuilder) -> Result<DeepNetwork> {
-        DeepNetwork::new(&settings.build()?)
-    }
-
-    /// The settings the network was built with.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The config the network was built with.
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
     }
 
     /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
@@ -147,27 +143,27 @@ impl DeepNetwork {
 
     /// The sizes the network was built with.
     pub fn layer_sizes(&self) -> &[i64] {
-        self.settings.layer_sizes()
+        &self.config.layer_sizes
     }
 
     /// Whether the network adds shortcut connections.
     pub fn shortcut(&self) -> Shortcut {
-        self.settings.shortcut()
+        self.config.shortcut
     }
 
     /// The activation after each Linear layer.
     pub fn activation(&self) -> Activation {
-        self.settings.activation()
+        self.config.activation
     }
 
     /// The seed the weights were drawn after.
     pub fn seed(&self) -> i64 {
-        self.settings.seed()
+        self.config.seed
     }
 
     /// The seed's `[1, 0, -1]` for width 3: [`gradflow::default_input`] for this network.
     pub fn default_input(&self) -> Vec<f32> {
-        self.settings.default_input()
+        gradflow::default_input(self.config.layer_sizes[0] as usize)
     }
 
     /// PyTorch's `model.parameters()`: each layer's weight, then its bias, input side first.
@@ -335,14 +331,14 @@ fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.settings.fmt(f)
+        self.config.fmt(f)
     }
 }
 
 impl fmt::Debug for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeepNetwork")
-            .field("settings", &self.settings)
+            .field("config", &self.config)
             .finish()
     }
 }

@@ -32,9 +32,9 @@ pub fn answer(request: &Request) -> Result<Response> {
             Response::Pairs(sweep::activation_pairs(layer_sizes, *seed)?)
         }
         Request::Train { config, variants } => {
-            Response::Trainings(train::train_variants(config, variants)?)
+            Response::Trainings(train::run_variants(config, variants)?)
         }
-        Request::Explore(config) => Response::Explorer(explore::build(config)?),
+        Request::Explore(config) => Response::Explorer(explore::run(config)?),
         Request::Draw(drawing) => match chart::draw(drawing)? {
             Drawn::Svg(svg) => Response::Svg(svg),
             Drawn::Html(html) => Response::Html(html),

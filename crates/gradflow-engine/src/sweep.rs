@@ -21,7 +21,7 @@ use crate::network::{uniform_inputs, DeepNetwork};
 use crate::progress::{self, Cost, Progress};
 use crate::results::{GradientReport, Sweep, SweepPoint};
 use crate::settings::{Activation, Shortcut};
-use crate::{NetworkBuilder, Result};
+use crate::{NetworkConfig, Result};
 
 /// Builds and runs the networks of every width, depth and variant of `config`.
 pub fn run(config: &SweepConfig) -> Result<Sweep> {
@@ -67,11 +67,13 @@ fn first_layer_gradient(
     activation: Activation,
     seed: i64,
 ) -> Result<f64> {
-    let settings = NetworkBuilder::new(sizes)
-        .shortcut(shortcut)
-        .activation(activation)
-        .seed(seed);
-    let mut model = DeepNetwork::build(settings)?;
+    let config = NetworkConfig {
+        layer_sizes: sizes.to_vec(),
+        shortcut,
+        activation,
+        seed,
+    };
+    let mut model = DeepNetwork::new(&config)?;
     let inputs = uniform_inputs(BATCH, sizes[0] as usize, seed)?;
     let report = model.batch_gradients(&inputs, BATCH)?;
     Ok(f64::from(report.layers[0].weight_mean))
@@ -84,11 +86,13 @@ pub fn activation_pairs<S: Copy + Into<i64>>(
     seed: i64,
 ) -> Result<Vec<(GradientReport, GradientReport)>> {
     let report = |activation, shortcut| -> Result<GradientReport> {
-        let settings = NetworkBuilder::new(layer_sizes)
-            .activation(activation)
-            .shortcut(shortcut)
-            .seed(seed);
-        let mut model = DeepNetwork::build(settings)?;
+        let config = NetworkConfig {
+            shortcut,
+            activation,
+            seed,
+            ..NetworkConfig::new(layer_sizes)
+        };
+        let mut model = DeepNetwork::new(&config)?;
         model.gradients(&model.default_input())
     };
     Activation::ALL

@@ -3,11 +3,11 @@
 //! [`gradflow::train`]'s to say.
 //!
 //! ```
-//! use gradflow_engine::train::{train, TrainConfig};
+//! use gradflow_engine::train::{run_variant, TrainConfig};
 //! use gradflow::Shortcut;
 //!
 //! let config = TrainConfig { steps: 50, ..TrainConfig::default() };
-//! let run = train(&config, Shortcut::On)?;
+//! let run = run_variant(&config, Shortcut::On)?;
 //! assert_eq!(run.losses.len(), 50);
 //! assert!(run.losses[49] < run.losses[0]);
 //! # Ok::<(), gradflow_engine::Error>(())
@@ -21,7 +21,7 @@ use crate::network::{uniform_inputs, DeepNetwork};
 use crate::progress::{self, Cost, Progress};
 use crate::results::Training;
 use crate::settings::Shortcut;
-use crate::{NetworkBuilder, Result};
+use crate::{NetworkConfig, Result};
 
 /// The task's inputs and targets, drawn after `torch.manual_seed(seed + 1)`.
 pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
@@ -46,7 +46,7 @@ pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
 }
 
 /// Trains one variant from the config's seed.
-pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
+pub fn run_variant(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
     let task = regression_task(config)?;
     let progress = start_progress(config, 1);
     let training = train_one(config, shortcut, &task, &progress)?;
@@ -55,7 +55,7 @@ pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
 }
 
 /// Trains the network without and then with shortcut connections, from the same seed.
-pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
+pub fn run(config: &TrainConfig) -> Result<[Training; 2]> {
     // One task for both: drawn from its own seed, it is the same data for each variant.
     let task = regression_task(config)?;
     let progress = start_progress(config, 2);
@@ -68,8 +68,8 @@ pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
 }
 
 /// Trains each of `variants` from the config's seed, all on one task: what a notebook's
-/// [`gradflow::train::train_both`] and [`gradflow::train::train`] ask the engine for.
-pub fn train_variants(config: &TrainConfig, variants: &[Shortcut]) -> Result<Vec<Training>> {
+/// [`TrainConfig::run`] and [`TrainConfig::run_variant`] ask the engine for.
+pub fn run_variants(config: &TrainConfig, variants: &[Shortcut]) -> Result<Vec<Training>> {
     let task = regression_task(config)?;
     let progress = start_progress(config, variants.len());
     let trainings = variants
@@ -101,12 +101,12 @@ fn train_one(
     (inputs, targets): &(Tensor, Tensor),
     progress: &Progress,
 ) -> Result<Training> {
-    let model = DeepNetwork::build(
-        NetworkBuilder::new(&config.layer_sizes)
-            .shortcut(shortcut)
-            .activation(config.activation)
-            .seed(config.seed),
-    )?;
+    let model = DeepNetwork::new(&NetworkConfig {
+        layer_sizes: config.layer_sizes.clone(),
+        shortcut,
+        activation: config.activation,
+        seed: config.seed,
+    })?;
     // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
     // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
     // there and drifts from PyTorch's digits.

@@ -9,5 +9,6 @@ mod it {
     pub mod network;
     pub mod properties;
     pub mod pytorch;
+    pub mod pytorch_experiments;
     pub mod support;
 }

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use crate::chart::{Drawing, Svg};
 use crate::explore::ExplorerConfig;
-use crate::network::DeepNetwork;
+use crate::network::NetworkConfig;
 use crate::results::{Explorer, GradientReport, Sweep, Training};
 use crate::settings::Shortcut;
 use crate::sweep::SweepConfig;
@@ -38,9 +38,9 @@ const DEBUG_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/d
 /// What the notebook asks of the engine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
-    /// [`DeepNetwork::accumulated_gradients`].
+    /// [`crate::DeepNetwork::accumulated_gradients`].
     Gradients {
-        network: DeepNetwork,
+        network: NetworkConfig,
         input: Vec<f64>,
         runs: u32,
     },
@@ -48,12 +48,12 @@ pub enum Request {
     Sweep(SweepConfig),
     /// [`crate::sweep::activation_pairs`].
     ActivationPairs { layer_sizes: Vec<i64>, seed: i64 },
-    /// [`crate::train::train_both`] and [`crate::train::train`]: the variants, on one task.
+    /// [`TrainConfig::run`] and [`TrainConfig::run_variant`]: the variants, on one task.
     Train {
         config: TrainConfig,
         variants: Vec<Shortcut>,
     },
-    /// [`ExplorerConfig::build`].
+    /// [`ExplorerConfig::run`].
     Explore(ExplorerConfig),
     /// A chart or the explorer's HTML.
     Draw(Drawing),

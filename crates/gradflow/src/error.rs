@@ -1,6 +1,6 @@
 //! The one error type of gradflow, on both sides of the engine's boundary: each variant says what
 //! was wrong and what is expected. An error raised in the engine reaches a notebook cell as the
-//! same variant (see [`crate::wire`]).
+//! same variant (see the `wire` module).
 
 use std::fmt;
 

@@ -2,19 +2,20 @@
 //! activations and both variants, computed once, so that a page can show any of them at once.
 //!
 //! ```
-//! use gradflow::{Activation, Explorer, Shortcut};
+//! use gradflow::{Activation, ExplorerConfig, Shortcut};
 //!
-//! let explorer = Explorer::new().depths(1..=6).widths(&[3]).build()?;
-//! let seed = explorer.report(5, 3, Activation::Relu, Shortcut::On).unwrap();
-//! assert_eq!(seed.layer_sizes, [3, 3, 3, 3, 3, 1]); // the seed's network, with its lines
-//! assert_eq!(explorer.reports.len(), 6 * 4 * 2); // depths × activations × variants
-//! # Ok::<(), gradflow::Error>(())
+//! let config = ExplorerConfig { depths: 1..=6, widths: vec![3], ..Default::default() };
+//! let networks = config.networks();
+//! assert_eq!(networks.len(), 6 * 4 * 2); // depths × activations × variants
+//! assert_eq!(networks[9].layer_sizes, [3, 3, 3, 3, 3, 1]); // the seed's network, with shortcut
+//! assert_eq!(networks[9].shortcut, Shortcut::On);
+//! assert!(ExplorerConfig { depths: 1..=1_000_000_000, ..Default::default() }.check().is_err());
 //! ```
 
 use std::ops::RangeInclusive;
 
 use crate::engine::{self, Request, Response};
-use crate::network::{NetworkBuilder, SEED};
+use crate::network::{NetworkConfig, SEED};
 use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::square_sizes;
@@ -28,22 +29,24 @@ pub const MAX_DEPTH: usize = 32;
 
 pub use crate::limits::MAX_LAYERS;
 
-/// Which networks the explorer computes; start from [`Explorer::new`].
+/// Which networks the explorer computes: every depth, width and activation, each network
+/// `[width; depth] + [1]` on the input evenly spaced from 1 to −1, without and with shortcut.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExplorerConfig {
-    /// A range, not a list, so that a typo such as `1..=1_000_000_000` is refused before a
-    /// list of that length is made.
-    pub(crate) depths: RangeInclusive<usize>,
-    pub(crate) widths: Vec<i64>,
-    pub(crate) activations: Vec<Activation>,
-    pub(crate) seed: i64,
+    /// The depths (numbers of layers) to offer. A range, not a list, so that a typo such as
+    /// `1..=1_000_000_000` is refused before a list of that length is made.
+    pub depths: RangeInclusive<usize>,
+    /// The widths to offer.
+    pub widths: Vec<i64>,
+    /// The activations to offer.
+    pub activations: Vec<Activation>,
+    /// The `torch.manual_seed` every network's weights are drawn after.
+    pub seed: i64,
 }
 
-impl Explorer {
-    /// Depths 1 to 32, widths 1 to 64 ([`WIDTHS`]), every activation, seed [`SEED`]; each
-    /// network is `[width; depth] + [1]` on the input evenly spaced from 1 to −1.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new() -> ExplorerConfig {
+impl Default for ExplorerConfig {
+    /// Depths 1 to [`MAX_DEPTH`], widths 1 to 64 ([`WIDTHS`]), every activation, seed [`SEED`].
+    fn default() -> Self {
         ExplorerConfig {
             depths: 1..=MAX_DEPTH,
             widths: WIDTHS.to_vec(),
@@ -54,33 +57,9 @@ impl Explorer {
 }
 
 impl ExplorerConfig {
-    /// The depths (numbers of layers) to offer.
-    pub fn depths(mut self, depths: RangeInclusive<usize>) -> Self {
-        self.depths = depths;
-        self
-    }
-
-    /// The widths to offer.
-    pub fn widths(mut self, widths: &[i64]) -> Self {
-        self.widths = widths.to_vec();
-        self
-    }
-
-    /// The activations to offer.
-    pub fn activations(mut self, activations: &[Activation]) -> Self {
-        self.activations = activations.to_vec();
-        self
-    }
-
-    /// The `torch.manual_seed` every network's weights are drawn after.
-    pub fn seed(mut self, seed: i64) -> Self {
-        self.seed = seed;
-        self
-    }
-
     /// Builds and runs every network of the grid in the engine, on all cores, and returns
     /// their reports.
-    pub fn build(&self) -> Result<Explorer> {
+    pub fn run(&self) -> Result<Explorer> {
         self.check()?;
         match engine::call(&Request::Explore(self.clone()))? {
             Response::Explorer(explorer) => Ok(explorer),
@@ -88,31 +67,32 @@ impl ExplorerConfig {
         }
     }
 
-    /// The explorer of this grid with `reports`, one per setting in the order of
-    /// [`networks`](Self::networks): what the engine returns.
-    pub fn explorer(&self, reports: Vec<GradientReport>) -> Explorer {
-        Explorer {
+    /// The explorer of this grid with `reports`, one per network in the order of
+    /// [`networks`](Self::networks): what the engine returns. `None` unless there is one
+    /// report per network.
+    pub fn explorer(&self, reports: Vec<GradientReport>) -> Option<Explorer> {
+        (reports.len() == self.networks().len()).then(|| Explorer {
             seed: self.seed,
             depths: self.depths.clone().collect(),
             widths: self.widths.clone(),
             activations: self.activations.clone(),
             reports,
-        }
+        })
     }
 
-    /// The settings of every network of the grid, in the order of [`Explorer::reports`]:
-    /// by activation, then width, then depth, without then with shortcut.
-    pub fn networks(&self) -> Vec<NetworkBuilder> {
+    /// The settings of every network of the grid, in the order of [`Explorer::index`].
+    pub fn networks(&self) -> Vec<NetworkConfig> {
         let mut networks = Vec::new();
         for &activation in &self.activations {
             for &width in &self.widths {
                 for depth in self.depths.clone() {
                     for shortcut in Shortcut::BOTH {
-                        let network = NetworkBuilder::new(&square_sizes(width, depth))
-                            .activation(activation)
-                            .shortcut(shortcut)
-                            .seed(self.seed);
-                        networks.push(network);
+                        networks.push(NetworkConfig {
+                            layer_sizes: square_sizes(width, depth),
+                            shortcut,
+                            activation,
+                            seed: self.seed,
+                        });
                     }
                 }
             }
@@ -151,11 +131,5 @@ impl ExplorerConfig {
         let copies = self.widths.len() * self.activations.len() * Shortcut::BOTH.len();
         let depths: Vec<usize> = self.depths.clone().collect();
         limits::layers_in_all(&depths, copies)
-    }
-}
-
-impl Default for ExplorerConfig {
-    fn default() -> Self {
-        Explorer::new()
     }
 }

@@ -41,6 +41,7 @@ pub mod wire;
 
 pub use chart::Svg;
 pub use error::{Error, Result};
-pub use network::{default_input, DeepNetwork, NetworkBuilder};
+pub use explore::ExplorerConfig;
+pub use network::{default_input, DeepNetwork, NetworkConfig};
 pub use results::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
 pub use settings::{Activation, Shortcut};

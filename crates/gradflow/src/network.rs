@@ -24,6 +24,9 @@ use crate::Result;
 /// notebook's `torch.manual_seed(123)`.
 pub const SEED: i64 = 123;
 
+/// The seed notebook's `layer_sizes`: an input of 3, four layers of 3 and one output.
+pub const SEED_SIZES: [i64; 6] = [3, 3, 3, 3, 3, 1];
+
 /// The default input for a first layer of `width`: evenly spaced from 1 down to -1,
 /// which is the seed's `[1., 0., -1.]` for width 3.
 pub fn default_input(width: usize) -> Vec<f32> {
@@ -36,20 +39,34 @@ pub fn default_input(width: usize) -> Vec<f32> {
     }
 }
 
-/// Settings for a [`DeepNetwork`]; start from [`DeepNetwork::builder`].
+/// What defines a network: its sizes, its shortcut connections, its activation and the seed
+/// its weights are drawn after. The default is the seed notebook's network.
+///
+/// Set the fields, or chain the setters from [`DeepNetwork::builder`], as the seed's cells read.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NetworkBuilder {
-    pub(crate) layer_sizes: Vec<i64>,
-    pub(crate) shortcut: Shortcut,
-    pub(crate) activation: Activation,
-    pub(crate) seed: i64,
+pub struct NetworkConfig {
+    /// The input width, then each layer's output width.
+    pub layer_sizes: Vec<i64>,
+    /// Whether each layer adds its input to its output where the shapes match.
+    pub shortcut: Shortcut,
+    /// The non-linearity after each Linear layer.
+    pub activation: Activation,
+    /// The `torch.manual_seed` the weights are drawn after.
+    pub seed: i64,
 }
 
-impl NetworkBuilder {
+impl Default for NetworkConfig {
+    /// [`SEED_SIZES`], no shortcut, ReLU, seed [`SEED`].
+    fn default() -> Self {
+        NetworkConfig::new(&SEED_SIZES)
+    }
+}
+
+impl NetworkConfig {
     /// These sizes (the input width, then each layer's output width), ReLU, no shortcut,
     /// seed [`SEED`]. Any integer type will do, so that `let layer_sizes = [3, 3, 1];` works.
     pub fn new<S: Copy + Into<i64>>(layer_sizes: &[S]) -> Self {
-        NetworkBuilder {
+        NetworkConfig {
             layer_sizes: layer_sizes.iter().map(|&size| size.into()).collect(),
             shortcut: Shortcut::Off,
             activation: Activation::Relu,
@@ -80,18 +97,18 @@ impl NetworkBuilder {
         check_layer_sizes(&self.layer_sizes)
     }
 
-    /// Checks the settings and returns the network, or says which setting is wrong.
+    /// Checks the config and returns the network, or says which setting is wrong.
     pub fn build(&self) -> Result<DeepNetwork> {
         self.check()?;
         Ok(DeepNetwork {
-            settings: self.clone(),
+            config: self.clone(),
         })
     }
 }
 
-/// Prints the network these settings make as PyTorch prints the seed's module, runs of equal
+/// Prints the network this config makes as PyTorch prints the seed's module, runs of equal
 /// layers folded.
-impl fmt::Display for NetworkBuilder {
+impl fmt::Display for NetworkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sizes: Vec<_> = self.layer_sizes.windows(2).map(|w| (w[0], w[1])).collect();
         writeln!(f, "ExampleDeepNeuralNetwork(")?;
@@ -121,54 +138,54 @@ impl fmt::Display for NetworkBuilder {
     }
 }
 
-/// The seed's `ExampleDeepNeuralNetwork`, for any depth: checked settings that a notebook
+/// The seed's `ExampleDeepNeuralNetwork`, for any depth: a checked config that a notebook
 /// variable keeps from one cell to the next. Its tensors live in the engine; for them in a
 /// cell, `:dep` the engine crate and use `gradflow_engine::DeepNetwork`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeepNetwork {
-    settings: NetworkBuilder,
+    config: NetworkConfig,
 }
 
 impl DeepNetwork {
     /// Starts a network with these sizes: the input width, then each layer's output width.
-    /// Defaults: ReLU, no shortcut, seed [`SEED`].
-    pub fn builder<S: Copy + Into<i64>>(layer_sizes: &[S]) -> NetworkBuilder {
-        NetworkBuilder::new(layer_sizes)
+    /// Defaults: ReLU, no shortcut, seed [`SEED`]. The same as [`NetworkConfig::new`].
+    pub fn builder<S: Copy + Into<i64>>(layer_sizes: &[S]) -> NetworkConfig {
+        NetworkConfig::new(layer_sizes)
     }
 
-    /// The settings the network was built with.
-    pub fn settings(&self) -> &NetworkBuilder {
-        &self.settings
+    /// The config the network was built with.
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
     }
 
     /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
     pub fn depth(&self) -> usize {
-        self.settings.layer_sizes.len() - 1
+        self.config.layer_sizes.len() - 1
     }
 
     /// The sizes the network was built with.
     pub fn layer_sizes(&self) -> &[i64] {
-        &self.settings.layer_sizes
+        &self.config.layer_sizes
     }
 
     /// Whether the network adds shortcut connections.
     pub fn shortcut(&self) -> Shortcut {
-        self.settings.shortcut
+        self.config.shortcut
     }
 
     /// The activation after each Linear layer.
     pub fn activation(&self) -> Activation {
-        self.settings.activation
+        self.config.activation
     }
 
     /// The seed the weights were drawn after.
     pub fn seed(&self) -> i64 {
-        self.settings.seed
+        self.config.seed
     }
 
     /// [`default_input`] for this network's input width: the seed's `[1, 0, -1]` for width 3.
     pub fn default_input(&self) -> Vec<f32> {
-        default_input(self.settings.layer_sizes[0] as usize)
+        default_input(self.config.layer_sizes[0] as usize)
     }
 
     /// The seed's `print_gradients` without the printing: one forward and backward pass on
@@ -188,7 +205,7 @@ impl DeepNetwork {
         runs: u32,
     ) -> Result<GradientReport> {
         let request = Request::Gradients {
-            network: self.clone(),
+            network: self.config.clone(),
             input: input.iter().map(|&value| value.into()).collect(),
             runs,
         };
@@ -207,6 +224,6 @@ impl DeepNetwork {
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.settings.fmt(f)
+        self.config.fmt(f)
     }
 }

@@ -59,10 +59,14 @@ impl GradientReport {
         self.layers
             .iter()
             .map(|layer| {
-                let mean = float_repr(f64::from(layer.weight_mean));
-                format!("{} has gradient mean of {mean}", layer.name)
+                GradientReport::line(&layer.name, &float_repr(f64::from(layer.weight_mean)))
             })
             .collect()
+    }
+
+    /// One printed line: the weight's name and its mean, as Python's `repr` writes it.
+    pub fn line(name: &str, mean: &str) -> String {
+        format!("{name} has gradient mean of {mean}")
     }
 
     /// Shows the printed lines as a Jupyter cell's output in evcxr.
@@ -155,17 +159,59 @@ pub struct Training {
 
 /// The explorer's grid: a report for every depth, width, activation and variant, all from
 /// one seed, each network `[width; depth] + [1]` on the input evenly spaced from 1 to −1.
+/// Only an `ExplorerConfig` makes one, so that its reports are always in the grid's order.
 #[derive(Clone, PartialEq)]
 pub struct Explorer {
-    pub seed: i64,
-    pub depths: Vec<usize>,
-    pub widths: Vec<i64>,
-    pub activations: Vec<Activation>,
-    /// For each activation, width and depth (in that nesting), without then with shortcut.
-    pub reports: Vec<GradientReport>,
+    pub(crate) seed: i64,
+    pub(crate) depths: Vec<usize>,
+    pub(crate) widths: Vec<i64>,
+    pub(crate) activations: Vec<Activation>,
+    /// In the order of [`Explorer::index`].
+    pub(crate) reports: Vec<GradientReport>,
 }
 
 impl Explorer {
+    /// The seed every network's weights were drawn after.
+    pub fn seed(&self) -> i64 {
+        self.seed
+    }
+
+    /// The depths offered, smallest first.
+    pub fn depths(&self) -> &[usize] {
+        &self.depths
+    }
+
+    /// The widths offered.
+    pub fn widths(&self) -> &[i64] {
+        &self.widths
+    }
+
+    /// The activations offered.
+    pub fn activations(&self) -> &[Activation] {
+        &self.activations
+    }
+
+    /// Every report, in the order of [`Explorer::index`].
+    pub fn reports(&self) -> &[GradientReport] {
+        &self.reports
+    }
+
+    /// Where a setting's report lies in [`reports`](Self::reports): by activation, then
+    /// width, then depth, without then with shortcut. The one statement of the grid's order.
+    pub fn index(
+        &self,
+        depth: usize,
+        width: i64,
+        activation: Activation,
+        shortcut: Shortcut,
+    ) -> Option<usize> {
+        let a = self.activations.iter().position(|&x| x == activation)?;
+        let w = self.widths.iter().position(|&x| x == width)?;
+        let d = self.depths.iter().position(|&x| x == depth)?;
+        let s = Shortcut::BOTH.iter().position(|&x| x == shortcut)?;
+        Some(((a * self.widths.len() + w) * self.depths.len() + d) * Shortcut::BOTH.len() + s)
+    }
+
     /// The report of one setting of the grid.
     pub fn report(
         &self,
@@ -174,12 +220,8 @@ impl Explorer {
         activation: Activation,
         shortcut: Shortcut,
     ) -> Option<&GradientReport> {
-        let a = self.activations.iter().position(|&x| x == activation)?;
-        let w = self.widths.iter().position(|&x| x == width)?;
-        let d = self.depths.iter().position(|&x| x == depth)?;
-        let s = Shortcut::BOTH.iter().position(|&x| x == shortcut)?;
-        let index = ((a * self.widths.len() + w) * self.depths.len() + d) * 2 + s;
-        self.reports.get(index)
+        self.reports
+            .get(self.index(depth, width, activation, shortcut)?)
     }
 }
 

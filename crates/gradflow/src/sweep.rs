@@ -4,16 +4,16 @@
 //! it, which would hide the trend. So each point is the average over [`NETWORKS`] networks
 //! (seeds `seed`, `seed + 1`, …), each seeing a batch of [`BATCH`] inputs from U(-1, 1).
 //!
+//! `SweepConfig::default().run()?` sweeps in the engine; a config is checked before it is sent:
+//!
 //! ```
 //! use gradflow::sweep::SweepConfig;
-//! use gradflow::Shortcut;
 //!
-//! let sweep = SweepConfig { widths: vec![3], depths: vec![2, 8], ..SweepConfig::default() }.run()?;
-//! assert_eq!(sweep.points.len(), 2 * 2 * 1); // depths × variants × widths
-//! let deep_with = sweep.first_layer(3, 8, Shortcut::On).unwrap();
-//! let deep_without = sweep.first_layer(3, 8, Shortcut::Off).unwrap();
-//! assert!(deep_with > deep_without);
-//! # Ok::<(), gradflow::Error>(())
+//! let config = SweepConfig { widths: vec![3], depths: vec![2, 8], ..SweepConfig::default() };
+//! assert!(config.check().is_ok());
+//! assert_eq!(config.layers(), (2 + 8) * 2 * 8); // depths × variants × networks a point
+//! let error = SweepConfig { depths: vec![0], ..config }.check().unwrap_err();
+//! assert_eq!(error.to_string(), "a depth is 0; it must be from 1 to 100000 layers");
 //! ```
 
 use crate::engine::{self, Request, Response};

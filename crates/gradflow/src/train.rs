@@ -5,19 +5,20 @@
 //! which a ReLU output can reach. Plain gradient descent (`torch.optim.SGD`) on all samples at
 //! once; every step's loss and gradients are PyTorch's to the last bit on the same machine.
 //!
+//! `TrainConfig { steps: 50, ..Default::default() }.run()?` trains both variants in the engine;
+//! a config is checked before it is sent:
+//!
 //! ```
-//! use gradflow::train::{train, TrainConfig};
-//! use gradflow::Shortcut;
+//! use gradflow::train::TrainConfig;
 //!
 //! let config = TrainConfig { steps: 50, ..TrainConfig::default() };
-//! let run = train(&config, Shortcut::On)?;
-//! assert_eq!(run.losses.len(), 50);
-//! assert!(run.losses[49] < run.losses[0]);
-//! # Ok::<(), gradflow::Error>(())
+//! assert_eq!((config.layer_sizes.as_slice(), config.depth()), (&[3, 3, 3, 3, 3, 1][..], 5));
+//! let error = TrainConfig { learning_rate: -0.1, ..config }.check().unwrap_err();
+//! assert_eq!(error.to_string(), "the learning rate is -0.1; it must be a positive number");
 //! ```
 
 use crate::engine::{self, Request, Response};
-use crate::network::SEED;
+use crate::network::{SEED, SEED_SIZES};
 use crate::results::Training;
 use crate::settings::{Activation, Shortcut};
 use crate::{limits, Error, Result};
@@ -49,7 +50,7 @@ impl Default for TrainConfig {
     /// at rate 0.1 on 256 samples.
     fn default() -> Self {
         TrainConfig {
-            layer_sizes: vec![3, 3, 3, 3, 3, 1],
+            layer_sizes: SEED_SIZES.to_vec(),
             activation: Activation::Relu,
             seed: SEED,
             steps: 300,
@@ -81,25 +82,29 @@ impl TrainConfig {
         limits::fits_in_memory(inputs.saturating_mul(4))
     }
 
+    /// Trains the network without and then with shortcut connections, from the same seed and
+    /// on the same task, in the engine.
+    pub fn run(&self) -> Result<[Training; 2]> {
+        run_variants(self, Shortcut::BOTH.to_vec())
+    }
+
+    /// Trains one variant from the config's seed, in the engine.
+    pub fn run_variant(&self, shortcut: Shortcut) -> Result<Training> {
+        let [training] = run_variants(self, vec![shortcut])?;
+        Ok(training)
+    }
+
     /// The number of layers of the trained network.
     pub fn depth(&self) -> usize {
         self.layer_sizes.len().saturating_sub(1)
     }
 }
 
-/// Trains one variant from the config's seed, in the engine.
-pub fn train(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
-    let [training] = run(config, vec![shortcut])?;
-    Ok(training)
-}
-
-/// Trains the network without and then with shortcut connections, from the same seed.
-pub fn train_both(config: &TrainConfig) -> Result<[Training; 2]> {
-    run(config, Shortcut::BOTH.to_vec())
-}
-
 /// Trains `variants` in the engine, on one task.
-fn run<const N: usize>(config: &TrainConfig, variants: Vec<Shortcut>) -> Result<[Training; N]> {
+fn run_variants<const N: usize>(
+    config: &TrainConfig,
+    variants: Vec<Shortcut>,
+) -> Result<[Training; N]> {
     config.check()?;
     let request = Request::Train {
         config: config.clone(),

@@ -3,16 +3,15 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    colour, draw_legend, drawable, layer_label, log_axis, log_range, power_label, render,
-    short_value, text_width, Area, Entry, Fonts, Svg, FONT,
+use super::axes::{
+    drawable, layer_label, log_axis, log_range, power_label, short_value, text_width, LABEL_GAP,
 };
+use super::fonts::{Fonts, FONT};
+use super::legend::{draw_legend, Entry};
+use super::{colour, render, Area, Svg};
 use crate::results::GradientReport;
 use crate::settings::Shortcut;
 use crate::Result;
-
-/// Free pixels between neighbouring value labels, below which they are left out.
-const LABEL_GAP: u32 = 6;
 
 /// One bar per layer: the report's mean |weight gradient|.
 pub fn layer_chart(report: &GradientReport) -> Result<Svg> {
@@ -46,8 +45,8 @@ pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg
     let rows = pairs.len().div_ceil(columns);
     let title = "Mean |gradient| per layer, by activation";
     render(title, |root| {
-        let area = root.titled(title, (FONT, 36))?;
-        let panels = draw_legend(&area, &Shortcut::BOTH.map(Entry::bars), Fonts::PANEL.label)?;
+        let area = root.titled(title, (FONT, Fonts::PANEL.title))?;
+        let panels = draw_legend(&area, &Shortcut::BOTH.map(Entry::bars), Fonts::PANEL.legend)?;
         for (panel, (without, with)) in panels.split_evenly((rows, columns)).iter().zip(pairs) {
             let panel = panel.titled(
                 without.activation.module_name(),
@@ -59,12 +58,16 @@ pub fn activation_grid(pairs: &[(GradientReport, GradientReport)]) -> Result<Svg
     })
 }
 
+/// What a bar chart's axes say, on slides and on the explorer's page.
+pub(super) const X_DESC: &str = "layer (input side → output side)";
+pub(super) const Y_DESC: &str = "mean |weight gradient|, log scale";
+
 /// A slide of bars: the title, a legend of the reports' variants, the bars.
 fn bar_chart(title: &str, reports: &[&GradientReport]) -> Result<Svg> {
     render(title, |root| {
-        let area = root.titled(title, (FONT, Fonts::SLIDE.caption))?;
+        let area = root.titled(title, (FONT, Fonts::SLIDE.title))?;
         let legend: Vec<Entry> = reports.iter().map(|r| Entry::bars(r.shortcut)).collect();
-        let area = draw_legend(&area, &legend, Fonts::SLIDE.label)?;
+        let area = draw_legend(&area, &legend, Fonts::SLIDE.legend)?;
         draw_bars(&area, reports, &Fonts::SLIDE)
     })
 }
@@ -102,8 +105,8 @@ fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Res
         .x_labels(layers.min(16))
         .x_label_formatter(&|x| layer_label(*x, layers))
         .y_label_formatter(&|y| power_label(*y))
-        .x_desc("layer (input side → output side)")
-        .y_desc("mean |weight gradient|, log scale")
+        .x_desc(X_DESC)
+        .y_desc(Y_DESC)
         .label_style((FONT, fonts.label))
         .axis_desc_style((FONT, fonts.desc))
         .draw()?;

@@ -10,9 +10,10 @@
 
 use std::fmt::Write;
 
-use gradflow::chart::{base64, escape_html};
+use gradflow::chart::escape_html;
 
-use super::{compare, WITHOUT_SHORTCUT, WITH_SHORTCUT};
+use super::compare;
+use super::grid::grid_json;
 use crate::results::Explorer;
 use crate::settings::Shortcut;
 use crate::Result;
@@ -34,8 +35,8 @@ pub fn explorer_html(explorer: &Explorer) -> Result<String> {
 
     let mut html = String::new();
     let (min_depth, max_depth) = (
-        explorer.depths[0],
-        explorer.depths[explorer.depths.len() - 1],
+        explorer.depths()[0],
+        explorer.depths()[explorer.depths().len() - 1],
     );
     let _ = write!(
         html,
@@ -59,12 +60,12 @@ pub fn explorer_html(explorer: &Explorer) -> Result<String> {
 </div>"#,
         still = still.to_html(),
         name = activation.module_name(),
-        widths = options(explorer.widths.iter().map(|w| (
+        widths = options(explorer.widths().iter().map(|w| (
             w.to_string(),
             w.to_string(),
             *w == width
         ))),
-        activations = options(explorer.activations.iter().map(|a| (
+        activations = options(explorer.activations().iter().map(|a| (
             a.name().to_owned(),
             a.module_name().to_owned(),
             *a == activation
@@ -83,42 +84,6 @@ pub fn explorer_page(explorer: &Explorer) -> Result<String> {
              <body style=\"margin: 2em;\">\n<h1 style=\"font-family: sans-serif;\">Why deep networks need shortcut connections</h1>\n{}\n</body>\n</html>\n",
             explorer_html(explorer)?
         ))
-}
-
-/// The numbers for the page: every report's per-layer mean |weight gradient| as float32,
-/// little-endian, base64, in the order of [`Explorer::reports`]. The page prints them as
-/// Python prints the same float32 (the shortest digits that read back to it).
-fn grid_json(explorer: &Explorer) -> String {
-    let list = |items: Vec<String>| format!("[{}]", items.join(","));
-    let colours = [WITHOUT_SHORTCUT, WITH_SHORTCUT]
-        .map(|c| format!("\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2));
-    let bytes: Vec<u8> = explorer
-        .reports
-        .iter()
-        .flat_map(|report| report.weight_means())
-        .flat_map(f32::to_le_bytes)
-        .collect();
-    format!(
-        r#"{{"depths":{},"widths":{},"activations":{},"names":{},"colours":{},"means":"{}"}}"#,
-        list(explorer.depths.iter().map(usize::to_string).collect()),
-        list(explorer.widths.iter().map(i64::to_string).collect()),
-        list(
-            explorer
-                .activations
-                .iter()
-                .map(|a| format!("\"{a}\""))
-                .collect()
-        ),
-        list(
-            explorer
-                .activations
-                .iter()
-                .map(|a| format!("\"{}\"", a.module_name()))
-                .collect()
-        ),
-        list(colours.to_vec()),
-        base64(&bytes),
-    )
 }
 
 /// `<option>`s from (value, label, selected).

@@ -3,10 +3,10 @@
 use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
-use super::{
-    colour, draw_legend, drawable, log_axis, log_range, power_label, render, Area, Entry, LogAxis,
-    Svg, FONT,
-};
+use super::axes::{drawable, log_axis, log_range, power_label, LogAxis};
+use super::fonts::{Fonts, FONT};
+use super::legend::{draw_legend, Entry};
+use super::{colour, render, Area, Svg};
 use crate::results::{Sweep, Training};
 use crate::settings::Shortcut;
 use crate::Result;
@@ -173,8 +173,9 @@ impl Axes<'_> {
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
             + ValueFormatter<X::Value>,
     {
-        let area = root.titled(self.title, (FONT, 36))?;
-        let area = draw_legend(&area, self.legend, 24)?;
+        let fonts = &Fonts::LINES;
+        let area = root.titled(self.title, (FONT, fonts.title))?;
+        let area = draw_legend(&area, self.legend, fonts.legend)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(24)
             .x_label_area_size(80)
@@ -186,8 +187,8 @@ impl Axes<'_> {
             .y_label_formatter(&|y| power_label(*y))
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
-            .label_style((FONT, 26))
-            .axis_desc_style((FONT, 28))
+            .label_style((FONT, fonts.label))
+            .axis_desc_style((FONT, fonts.desc))
             .draw()?;
         Ok(chart)
     }

@@ -2,7 +2,7 @@
 
 use gradflow::chart;
 use gradflow::sweep::{activation_pairs, square_sizes, SweepConfig};
-use gradflow::train::{train, train_both, TrainConfig};
+use gradflow::train::TrainConfig;
 use gradflow::{Activation, DeepNetwork, Error, Shortcut};
 use gradflow_engine::train::regression_task;
 
@@ -75,8 +75,8 @@ fn texts_of(svg: &str) -> Vec<String> {
 #[test]
 fn training_is_deterministic_and_the_shortcut_variant_learns() {
     let config = TrainConfig::default();
-    let [without, with] = train_both(&config).unwrap();
-    assert_eq!(with, train(&config, Shortcut::On).unwrap());
+    let [without, with] = config.run().unwrap();
+    assert_eq!(with, config.run_variant(Shortcut::On).unwrap());
     assert_eq!((without.losses.len(), with.gradients.len()), (300, 300));
     assert_eq!(with.gradients[0].len(), 5);
     // The claim of the seed notebook, shown by the data: with shortcuts the loss keeps falling
@@ -124,7 +124,7 @@ fn the_task_depends_on_the_seed_only() {
         ..config
     };
     assert!(matches!(
-        train(&bad, Shortcut::On),
+        bad.run_variant(Shortcut::On),
         Err(Error::Invalid { .. })
     ));
 }
@@ -176,7 +176,7 @@ fn empty_sweeps_and_trainings_say_what_is_missing() {
         ..TrainConfig::default()
     };
     assert_eq!(
-        train_both(&untrained).unwrap_err().to_string(),
+        untrained.run().unwrap_err().to_string(),
         "steps is 0; it must be from 1 to 100000"
     );
     let runs = [Shortcut::Off, Shortcut::On].map(|shortcut| gradflow::Training {

@@ -3,19 +3,29 @@
 
 use gradflow::explore::MAX_LAYERS;
 use gradflow::sweep::square_sizes;
-use gradflow::{Activation, DeepNetwork, Error, Explorer, Shortcut};
+use gradflow::{Activation, DeepNetwork, Error, ExplorerConfig, Shortcut};
 
 use super::support::output_dir;
 
 #[test]
 fn every_setting_holds_the_networks_own_report() {
-    let explorer = Explorer::new()
-        .depths(1..=4)
-        .widths(&[1, 3, 8])
-        .seed(7)
-        .build()
-        .unwrap();
-    assert_eq!(explorer.reports.len(), 4 * 3 * 4 * 2);
+    let config = ExplorerConfig {
+        depths: 1..=4,
+        widths: vec![1, 3, 8],
+        seed: 7,
+        ..ExplorerConfig::default()
+    };
+    let explorer = config.run().unwrap();
+    assert_eq!(explorer.reports().len(), 4 * 3 * 4 * 2);
+    // The grid's order is stated once (`Explorer::index`), and the networks follow it.
+    for (i, network) in config.networks().iter().enumerate() {
+        let depth = network.layer_sizes.len() - 1;
+        let (width, activation) = (network.layer_sizes[0], network.activation);
+        assert_eq!(
+            explorer.index(depth, width, activation, network.shortcut),
+            Some(i)
+        );
+    }
     for activation in Activation::ALL {
         for width in [1, 3, 8] {
             for depth in 1..=4 {
@@ -42,41 +52,65 @@ fn every_setting_holds_the_networks_own_report() {
 
 #[test]
 fn empty_zero_and_oversize_grids_are_refused() {
-    let error = |config: gradflow::explore::ExplorerConfig| config.build().unwrap_err().to_string();
+    let error = |config: ExplorerConfig| config.run().unwrap_err().to_string();
+    let grid = ExplorerConfig::default;
     #[allow(clippy::reversed_empty_ranges)]
-    let no_depths = Explorer::new().depths(1..=0);
+    let no_depths = ExplorerConfig {
+        depths: 1..=0,
+        ..grid()
+    };
     assert_eq!(
         error(no_depths),
         "the explorer's depths is an empty list; it must be at least one value"
     );
-    assert!(
-        error(Explorer::new().widths(&[])).starts_with("the explorer's widths is an empty list")
-    );
-    assert!(error(Explorer::new().activations(&[]))
-        .starts_with("the explorer's activations is an empty list"));
+    assert!(error(ExplorerConfig {
+        widths: vec![],
+        ..grid()
+    })
+    .starts_with("the explorer's widths is an empty list"));
+    assert!(error(ExplorerConfig {
+        activations: vec![],
+        ..grid()
+    })
+    .starts_with("the explorer's activations is an empty list"));
     assert_eq!(
-        error(Explorer::new().depths(0..=3)),
+        error(ExplorerConfig {
+            depths: 0..=3,
+            ..grid()
+        }),
         "a depth is 0; it must be from 1 to 100000 layers"
     );
     // Refused from the range's ends, before a list of a billion depths is made.
     assert_eq!(
-        error(Explorer::new().depths(1..=1_000_000_000)),
+        error(ExplorerConfig {
+            depths: 1..=1_000_000_000,
+            ..grid()
+        }),
         "a depth is 1000000000; it must be from 1 to 100000 layers"
     );
-    let oversize = Explorer::new().depths(1..=200).build().unwrap_err();
+    let oversize = ExplorerConfig {
+        depths: 1..=200,
+        ..grid()
+    }
+    .run()
+    .unwrap_err();
     assert!(matches!(oversize, Error::Invalid { .. }), "{oversize}");
     assert!(oversize
         .to_string()
         .contains(&format!("at most {MAX_LAYERS} layers")));
     assert!(matches!(
-        Explorer::new().widths(&[0]).build(),
+        ExplorerConfig {
+            widths: vec![0],
+            ..grid()
+        }
+        .run(),
         Err(Error::NonPositiveSize { .. })
     ));
 }
 
 #[test]
 fn the_html_keeps_the_contract_and_needs_no_network() {
-    let explorer = Explorer::new().build().unwrap();
+    let explorer = ExplorerConfig::default().run().unwrap();
     let html = explorer.to_html().unwrap();
     for part in [
         "<div data-gradflow-explorer",

@@ -1,13 +1,13 @@
 //! The network and its reports: settings, errors, idempotence and accumulation.
 
-use gradflow::{default_input, Activation, DeepNetwork, Error, NetworkBuilder, Shortcut};
+use gradflow::{default_input, Activation, DeepNetwork, Error, NetworkConfig, Shortcut};
 use gradflow_engine::DeepNetwork as Model;
 
 use super::support::{assert_close_to, printed_means, SEED_INPUT, SEED_SIZES, SEED_WITH_SHORTCUT};
 
 /// The seed's network in the engine, with its tensors.
 fn seed_model(shortcut: Shortcut) -> Model {
-    Model::build(NetworkBuilder::new(&SEED_SIZES).shortcut(shortcut)).expect("the seed's network")
+    Model::new(&NetworkConfig::new(&SEED_SIZES).shortcut(shortcut)).expect("the seed's network")
 }
 
 /// `model.layers[0][0].weight[0, 0]`.
@@ -48,7 +48,7 @@ fn depth_follows_the_size_list() {
 #[test]
 fn same_seed_same_weights_different_seed_different_weights() {
     let first =
-        |seed| first_weight(&Model::build(NetworkBuilder::new(&SEED_SIZES).seed(seed)).unwrap());
+        |seed| first_weight(&Model::new(&NetworkConfig::new(&SEED_SIZES).seed(seed)).unwrap());
     // PyTorch 2.13: model.layers[0][0].weight[0, 0]. Its random generator is the same on
     // every CPU, so this digit is exact.
     assert_eq!(first(123), -0.235_429_64);
