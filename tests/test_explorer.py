@@ -169,3 +169,13 @@ def test_the_page_shows_what_the_svg_chart_of_the_same_reports_shows(browser, pa
     on_page = shown(drawn["rects"], drawn["texts"])
     assert on_page == expected, f"depth {depth}, width {width}, {activation}"
     assert expected["bars"] and expected["ticks"] and expected["layers"]
+
+
+def test_the_script_formats_no_number_and_computes_no_scale():
+    """Everything the page shows comes from Rust (chart/grid.rs): the script has no call that
+    writes a number as text or places a value on an axis."""
+    script = (ROOT / "crates/gradflow-engine/src/chart/explorer.js").read_text(encoding="utf-8")
+    code = re.sub(r"//.*", "", script)
+    found = re.findall(r"toFixed|toExponential|toPrecision|toLocaleString|Math\.\w+|Float32Array|atob|"
+                       r"padStart|\.toString\(|String\(", code)
+    assert found == [], f"explorer.js computes what Rust should decide: {found}"

@@ -78,12 +78,26 @@ pub enum Frame {
     Done(Result<Response>),
 }
 
+impl Response {
+    /// What kind of answer this is, in words.
+    fn kind(&self) -> &'static str {
+        match self {
+            Response::Report(_) => "gradient report",
+            Response::Sweep(_) => "sweep",
+            Response::Pairs(_) => "list of report pairs",
+            Response::Trainings(_) => "list of trainings",
+            Response::Explorer(_) => "explorer",
+            Response::Svg(_) => "chart",
+            Response::Html(_) => "piece of HTML",
+        }
+    }
+}
+
 /// The error for an answer of the wrong kind.
 pub fn unexpected(response: &Response) -> Error {
-    let kind = format!("{response:?}");
-    let kind = kind.split('(').next().unwrap_or_default();
     Error::Engine(format!(
-        "answered with a {kind} where something else was asked for; run `make setup` to rebuild it"
+        "answered with a {} where something else was asked for; run `make setup` to rebuild it",
+        response.kind()
     ))
 }
 

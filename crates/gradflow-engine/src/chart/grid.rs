@@ -172,8 +172,10 @@ fn view(without: &GradientReport, with: &GradientReport, axes: &mut Vec<(f64, f6
     });
     let depth = without.layers.len();
     let bar_width = (PAGE.right - PAGE.left) / depth as f64 * BARS / 2.0;
+    // The slide of bars' rule, with its font and its plot's width (`PAGE`'s), so that the page
+    // shows value labels exactly where `compare` does.
     let widest = all
-        .map(|v| text_width(&short_value(v), Fonts::PAGE.value))
+        .map(|v| text_width(&short_value(v), Fonts::SLIDE.value))
         .max()
         .unwrap_or(0);
     let values = if f64::from(widest + LABEL_GAP) <= bar_width {
