@@ -74,10 +74,12 @@ def new_notebook(cells):
     return nb
 
 
-def pins(*names, root=ROOT):
-    """What scripts/pins.sh, their one definition, gives `names` for the checkout at `root`."""
+def pins(*names, root=ROOT, user=(), env=None):
+    """What scripts/pins.sh, their one definition, gives `names` for the checkout at `root`: as
+    this process sees them, or as another user (`user`, a command prefix) with `env` does."""
     script = 'root=$1 && shift && source "$root/scripts/pins.sh" && for name; do printf "%s\\n" "${!name}"; done'
-    out = subprocess.run(["bash", "-c", script, "pins", str(root), *names], capture_output=True, text=True, check=True)
+    out = subprocess.run([*user, "bash", "-c", script, "pins", str(root), *names], env=env,
+                         capture_output=True, text=True, check=True)
     return out.stdout.splitlines()
 
 

@@ -96,7 +96,7 @@ kernel_deps() {
   key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml scripts/evcxr/*;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
-  step "pre-building the notebooks' dependencies for the kernel (first time: ~3 minutes; after a change: seconds)"
+  step "pre-building the notebooks' crate for the kernel (about 15 seconds)"
   mkdir -p "$KERNEL_PREBUILT"
   GRADFLOW_KERNEL_DIR=$KERNEL_PREBUILT flock "$KERNEL_PREBUILT.lock" "$venv/bin/python" scripts/notebooks.py prebuild
   echo "$key" >"$stamp"

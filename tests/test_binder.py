@@ -15,6 +15,7 @@ import nbformat
 import pytest
 import yaml
 
+import notebooks
 from conftest import ROOT
 from outputs import cell_containing, text
 
@@ -164,8 +165,7 @@ def image_environment(work):
     subprocess.run([str(python), "-m", "venv", str(env)], check=True)
     requirements = work / "image-requirements.txt"
     requirements.write_text("\n".join(pip_list()) + "\n")
-    wheels = subprocess.run(["bash", "-c", 'root=$1 && source "$root/scripts/pins.sh" && echo "$WHEELS"', "pins",
-                             str(ROOT)], capture_output=True, text=True, check=True).stdout.strip()
+    wheels, = notebooks.pins("WHEELS")
     subprocess.run([str(env / "bin/python"), "-m", "pip", "install", "-q", "--find-links", wheels, "-r",
                     str(requirements)], check=True, timeout=1200)
     return env, variables
@@ -232,10 +232,8 @@ def post_built(image):
 
 def pins(image, *names):
     """What scripts/pins.sh names in the image, for its user."""
-    script = 'root=$HOME && source "$root/scripts/pins.sh" && for name; do echo "${!name}"; done'
-    out = subprocess.run([*as_user(image["uid"]), "bash", "-c", script, "pins", *names], env=image["vars"],
-                         capture_output=True, text=True, check=True).stdout
-    return [Path(line) for line in out.splitlines()]
+    said = notebooks.pins(*names, root=image["home"], user=as_user(image["uid"]), env=image["vars"])
+    return [Path(line) for line in said]
 
 
 def test_postbuild_writes_nothing_in_the_repository_but_its_caches(post_built):

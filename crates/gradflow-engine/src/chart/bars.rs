@@ -1,10 +1,12 @@
 //! Bars per layer: one report, two variants side by side, and one pair per activation.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::{
-    drawable, layer_label, log_axis, log_range, power_label, short_value, text_width, LABEL_GAP,
+    drawable, layer_label, log_axis, log_range, power_label, short_value, text_width, LogAxis,
+    LABEL_GAP,
 };
 use super::fonts::{Fonts, FONT};
 use super::legend::{draw_legend, Entry};
@@ -83,6 +85,9 @@ fn check_same_depth(without: &GradientReport, with: &GradientReport) -> Result<(
     Ok(())
 }
 
+/// The plot of a bar chart: layers across, a log axis of values up.
+type BarPlot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, LogAxis>>;
+
 /// Draws each report as one series of bars, grouped by layer, each bar labelled with its value
 /// where the labels have room.
 fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Result<()> {
@@ -113,6 +118,27 @@ fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Res
 
     // Neighbouring labels stand a bar apart, or a layer apart when each layer has one bar.
     let spacing = if reports.len() > 1 { bar_width } else { 1.0 };
+    let show_values = values_fit(&chart, reports, (spacing, ceiling), fonts);
+    for (k, report) in reports.iter().enumerate() {
+        let left = |i: usize| i as f64 - 0.4 + k as f64 * bar_width;
+        let bars = Bars {
+            report,
+            left: &left,
+            width: bar_width,
+            floor,
+        };
+        bars.draw(&mut chart, show_values.then_some(fonts.value))?;
+    }
+    Ok(())
+}
+
+/// Whether every value label fits between neighbours `spacing` apart (in layers) at `ceiling`.
+fn values_fit(
+    chart: &BarPlot<'_, '_>,
+    reports: &[&GradientReport],
+    (spacing, ceiling): (f64, f64),
+    fonts: &Fonts,
+) -> bool {
     let spacing_px = (chart.backend_coord(&(spacing, ceiling)).0
         - chart.backend_coord(&(0.0, ceiling)).0)
         .unsigned_abs();
@@ -122,40 +148,54 @@ fn draw_bars(area: &Area<'_>, reports: &[&GradientReport], fonts: &Fonts) -> Res
         .map(|v| text_width(&short_value(f64::from(v)), fonts.value))
         .max()
         .unwrap_or(0);
-    let show_values = widest_label + LABEL_GAP <= spacing_px;
+    widest_label + LABEL_GAP <= spacing_px
+}
 
-    for (k, report) in reports.iter().enumerate() {
-        let colour = colour(report.shortcut);
-        let left = |i: usize| i as f64 - 0.4 + k as f64 * bar_width;
-        let bars = report
+/// One report's bars: where each layer's bar starts, how wide, and the axis's floor.
+struct Bars<'r> {
+    report: &'r GradientReport,
+    left: &'r dyn Fn(usize) -> f64,
+    width: f64,
+    floor: f64,
+}
+
+impl Bars<'_> {
+    /// Draws the bars in the report's colour, and their value labels at `value_font` if given.
+    fn draw(&self, chart: &mut BarPlot<'_, '_>, value_font: Option<u32>) -> Result<()> {
+        let (left, width, floor) = (self.left, self.width, self.floor);
+        let colour = colour(self.report.shortcut);
+        let bars = self
+            .report
             .weight_means()
             .into_iter()
             .enumerate()
             .filter_map(|(i, v)| {
                 let v = f64::from(v);
                 drawable(v).then(|| {
-                    Rectangle::new(
-                        [(left(i), floor), (left(i) + bar_width, v)],
-                        colour.filled(),
-                    )
+                    Rectangle::new([(left(i), floor), (left(i) + width, v)], colour.filled())
                 })
             });
         chart.draw_series(bars)?;
-        if show_values {
-            let label_style = TextStyle::from((FONT, fonts.value).into_font())
+        if let Some(size) = value_font {
+            let label_style = TextStyle::from((FONT, size).into_font())
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Center, VPos::Bottom));
-            let labels = report.weight_means().into_iter().enumerate().map(|(i, v)| {
-                let v = f64::from(v);
-                let top = if drawable(v) { v } else { floor };
-                Text::new(
-                    short_value(v),
-                    (left(i) + bar_width / 2.0, top),
-                    label_style.clone(),
-                )
-            });
+            let labels = self
+                .report
+                .weight_means()
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let v = f64::from(v);
+                    let top = if drawable(v) { v } else { floor };
+                    Text::new(
+                        short_value(v),
+                        (left(i) + width / 2.0, top),
+                        label_style.clone(),
+                    )
+                });
             chart.draw_series(labels)?;
         }
+        Ok(())
     }
-    Ok(())
 }

@@ -26,7 +26,6 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         sweep.activation.module_name()
     );
     let widths = sweep.widths();
-    let stroke = |w: usize| if w == 0 { 4 } else { 2 };
     let legend: Vec<Entry> = widths
         .iter()
         .enumerate()
@@ -53,33 +52,52 @@ pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {
         })?;
         for (w, &width) in widths.iter().enumerate() {
             for shortcut in Shortcut::BOTH {
-                let colour = colour(shortcut);
                 let points: Vec<(f64, f64)> = sweep
                     .series(width, shortcut)
                     .into_iter()
                     .map(|(depth, v)| (depth as f64, f64::from(v)))
                     .filter(|&(_, v)| drawable(v))
                     .collect();
-                let style = ShapeStyle::from(colour).stroke_width(stroke(w));
-                chart.draw_series(LineSeries::new(points.clone(), style))?;
-                let size = 7;
-                if w == 0 {
-                    chart.draw_series(
-                        points
-                            .iter()
-                            .map(|&p| Circle::new(p, size, colour.filled())),
-                    )?;
-                } else {
-                    chart.draw_series(
-                        points
-                            .iter()
-                            .map(|&p| TriangleMarker::new(p, size + 2, colour.filled())),
-                    )?;
-                }
+                draw_series(&mut chart, &points, colour(shortcut), w)?;
             }
         }
         Ok(())
     })
+}
+
+/// The stroke of the `w`-th width's lines: the first bold, the others thin.
+fn stroke(w: usize) -> u32 {
+    if w == 0 {
+        4
+    } else {
+        2
+    }
+}
+
+/// One line of a sweep, marked at each point: circles for the first width, triangles after.
+fn draw_series<X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, LogAxis>>,
+    points: &[(f64, f64)],
+    colour: RGBColor,
+    w: usize,
+) -> Result<()> {
+    let style = ShapeStyle::from(colour).stroke_width(stroke(w));
+    chart.draw_series(LineSeries::new(points.to_vec(), style))?;
+    let size = 7;
+    if w == 0 {
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&p| Circle::new(p, size, colour.filled())),
+        )?;
+    } else {
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&p| TriangleMarker::new(p, size + 2, colour.filled())),
+        )?;
+    }
+    Ok(())
 }
 
 /// The training loss at every step, one line per variant, on a log axis.
