@@ -161,9 +161,9 @@ impl DeepNetwork {
         self.config.seed
     }
 
-    /// The seed's `[1, 0, -1]` for width 3: [`gradflow::default_input`] for this network.
+    /// The seed's `[1, 0, -1]` for width 3: [`NetworkConfig::default_input`].
     pub fn default_input(&self) -> Vec<f32> {
-        gradflow::default_input(self.config.layer_sizes[0] as usize)
+        self.config.default_input()
     }
 
     /// PyTorch's `model.parameters()`: each layer's weight, then its bias, input side first.

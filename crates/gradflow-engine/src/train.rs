@@ -47,37 +47,44 @@ pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
 
 /// Trains one variant from the config's seed.
 pub fn run_variant(config: &TrainConfig, shortcut: Shortcut) -> Result<Training> {
-    let task = regression_task(config)?;
-    let progress = start_progress(config, 1);
-    let training = train_one(config, shortcut, &task, &progress)?;
-    progress.finish();
-    Ok(training)
+    on_task(config, 1, |task, progress| {
+        train_one(config, shortcut, task, progress)
+    })
 }
 
 /// Trains the network without and then with shortcut connections, from the same seed.
 pub fn run(config: &TrainConfig) -> Result<[Training; 2]> {
-    // One task for both: drawn from its own seed, it is the same data for each variant.
-    let task = regression_task(config)?;
-    let progress = start_progress(config, 2);
-    let both = [
-        train_one(config, Shortcut::Off, &task, &progress)?,
-        train_one(config, Shortcut::On, &task, &progress)?,
-    ];
-    progress.finish();
-    Ok(both)
+    on_task(config, 2, |task, progress| {
+        Ok([
+            train_one(config, Shortcut::Off, task, progress)?,
+            train_one(config, Shortcut::On, task, progress)?,
+        ])
+    })
 }
 
 /// Trains each of `variants` from the config's seed, all on one task: what a notebook's
 /// [`TrainConfig::run`] and [`TrainConfig::run_variant`] ask the engine for.
 pub fn run_variants(config: &TrainConfig, variants: &[Shortcut]) -> Result<Vec<Training>> {
+    on_task(config, variants.len(), |task, progress| {
+        variants
+            .iter()
+            .map(|&shortcut| train_one(config, shortcut, task, progress))
+            .collect()
+    })
+}
+
+/// Draws the task once, then runs `train` on it for `variants` networks, telling its progress:
+/// drawn from a seed of its own, the task is the same data for each variant.
+fn on_task<T>(
+    config: &TrainConfig,
+    variants: usize,
+    train: impl FnOnce(&(Tensor, Tensor), &Progress) -> Result<T>,
+) -> Result<T> {
     let task = regression_task(config)?;
-    let progress = start_progress(config, variants.len());
-    let trainings = variants
-        .iter()
-        .map(|&shortcut| train_one(config, shortcut, &task, &progress))
-        .collect::<Result<Vec<_>>>()?;
+    let progress = start_progress(config, variants);
+    let trained = train(&task, &progress)?;
     progress.finish();
-    Ok(trainings)
+    Ok(trained)
 }
 
 /// Tells the progress of training `variants` networks if it is long.

@@ -71,7 +71,7 @@ impl ExplorerConfig {
     /// [`networks`](Self::networks): what the engine returns. `None` unless there is one
     /// report per network.
     pub fn explorer(&self, reports: Vec<GradientReport>) -> Option<Explorer> {
-        (reports.len() == self.networks().len()).then(|| Explorer {
+        (reports.len() == self.count()).then(|| Explorer {
             seed: self.seed,
             depths: self.depths.clone().collect(),
             widths: self.widths.clone(),
@@ -124,6 +124,14 @@ impl ExplorerConfig {
             }
         }
         Ok(())
+    }
+
+    /// The number of networks of the grid, without making their list.
+    fn count(&self) -> usize {
+        self.depths.clone().count()
+            * self.widths.len()
+            * self.activations.len()
+            * Shortcut::BOTH.len()
     }
 
     /// The layers of every network of the grid.

@@ -92,6 +92,20 @@ impl NetworkConfig {
         self
     }
 
+    /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
+    pub fn depth(&self) -> usize {
+        self.layer_sizes.len().saturating_sub(1)
+    }
+
+    /// [`default_input`] for this network's input width: the seed's `[1, 0, -1]` for width 3.
+    pub fn default_input(&self) -> Vec<f32> {
+        let width = self
+            .layer_sizes
+            .first()
+            .map_or(0, |&width| width.max(0) as usize);
+        default_input(width)
+    }
+
     /// Refuses sizes that make no network (see [`check_layer_sizes`]).
     pub fn check(&self) -> Result<()> {
         check_layer_sizes(&self.layer_sizes)
@@ -160,7 +174,7 @@ impl DeepNetwork {
 
     /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
     pub fn depth(&self) -> usize {
-        self.config.layer_sizes.len() - 1
+        self.config.depth()
     }
 
     /// The sizes the network was built with.
@@ -185,7 +199,7 @@ impl DeepNetwork {
 
     /// [`default_input`] for this network's input width: the seed's `[1, 0, -1]` for width 3.
     pub fn default_input(&self) -> Vec<f32> {
-        default_input(self.config.layer_sizes[0] as usize)
+        self.config.default_input()
     }
 
     /// The seed's `print_gradients` without the printing: one forward and backward pass on
