@@ -32,9 +32,9 @@ SEED = [3, 3, 3, 3, 3, 1]
 # Cells of notebook 01 and what PyTorch prints for them: (snippet, experiment, 0 module or 1 gradients).
 SEED_CHECKS = [
     ("let model = DeepNetwork::builder", {"layer_sizes": SEED, "shortcut": False}, 0),
-    ("let without = print_gradients", {"layer_sizes": SEED, "shortcut": False}, 1),
-    ("let with = print_gradients", {"layer_sizes": SEED, "shortcut": True}, 1),
-    ("accumulated_gradients(&sample_input, 2)", {"layer_sizes": SEED, "shortcut": False, "runs": 2}, 1),
+    ("a sign of vanishing gradients", {"layer_sizes": SEED, "shortcut": False}, 1),
+    ("print_gradients(&model_with_shortcut", {"layer_sizes": SEED, "shortcut": True}, 1),
+    ("the second run on the same model", {"layer_sizes": SEED, "shortcut": False, "runs": 2}, 1),
 ]
 
 

@@ -7,10 +7,12 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import notebooks
-from conftest import NOTEBOOK_PATHS, SEED_NOTEBOOK
+import nbformat
+
+from conftest import EXPLORE_NOTEBOOK, NOTEBOOK_PATHS, SEED_NOTEBOOK
 from outputs import (bars, cell_containing, chart_differences, explorer_grids, grid_differences, svgs, text,
                      text_differences)
-from pytorch import reference
+from pytorch import reference, references
 
 SEED = [3, 3, 3, 3, 3, 1]
 
@@ -57,30 +59,66 @@ def test_committed_outputs_are_current(committed, executed, path):
             assert not grid_differences(a, b), f"stale explorer; run `make notebooks` ({new.source!r})"
 
 
+# Notebook 01's cells that run the seed's `print_gradients`, and what PyTorch prints for each:
+# the same experiment, or, for the second run on the same model, two passes summed.
+SEED_RUNS = [
+    ("a sign of vanishing gradients", {"layer_sizes": SEED, "shortcut": False}),
+    ("print_gradients(&model_with_shortcut", {"layer_sizes": SEED, "shortcut": True}),
+    ("the second run on the same model", {"layer_sizes": SEED, "shortcut": False, "runs": 2}),
+    ("model_without_shortcut.zero_grad()", {"layer_sizes": SEED, "shortcut": False}),
+    ("print_gradients(&model_gelu_without", {"layer_sizes": SEED, "shortcut": False, "activation": "gelu"}),
+    ("print_gradients(&model_gelu_with,", {"layer_sizes": SEED, "shortcut": True, "activation": "gelu"}),
+]
+
+
 def test_seed_notebook_prints_pytorchs_numbers(executed):
     nb = executed(SEED_NOTEBOOK)
     module, _ = reference({"layer_sizes": SEED, "shortcut": False})
     assert text(cell_containing(nb, "let model = DeepNetwork::builder")) == module
+    for (snippet, spec), (_, lines) in zip(SEED_RUNS, references([spec for _, spec in SEED_RUNS])):
+        assert text(cell_containing(nb, snippet)) == lines, snippet
 
-    _, without = reference({"layer_sizes": SEED, "shortcut": False})
-    assert text(cell_containing(nb, "let without = print_gradients")) == without
     assert bars(svgs(cell_containing(nb, "without.chart()"))[0]) == (5 + 1, 0)
-
-    _, with_ = reference({"layer_sizes": SEED, "shortcut": True})
-    assert text(cell_containing(nb, "let with = print_gradients")) == with_
     assert bars(svgs(cell_containing(nb, "with.chart()"))[0]) == (0, 5 + 1)
-
     assert bars(svgs(cell_containing(nb, "chart::compare(&without, &with)"))[0]) == (6, 6)
+    assert bars(svgs(cell_containing(nb, "chart::compare(&model_gelu_without"))[0]) == (6, 6)
 
-    # The seed's printed figures: its cell ran twice, and the gradients accumulated.
-    _, twice = reference({"layer_sizes": SEED, "shortcut": False, "runs": 2})
-    assert text(cell_containing(nb, "accumulated_gradients(&sample_input, 2)")) == twice
 
-    _, gelu_without = reference({"layer_sizes": SEED, "shortcut": False, "activation": "gelu"})
-    assert text(cell_containing(nb, "let gelu_without = print_gradients")) == gelu_without
-    _, gelu_with = reference({"layer_sizes": SEED, "shortcut": True, "activation": "gelu"})
-    assert text(cell_containing(nb, "let gelu_with = print_gradients")) == gelu_with
-    assert bars(svgs(cell_containing(nb, "chart::compare(&gelu_without, &gelu_with)"))[0]) == (6, 6)
+# Edits of notebook 02's architecture cell, and the PyTorch model each one is.
+ARCHITECTURE_EDITS = [
+    ("seed", "relu", []),
+    ("scaled", "relu", [("x = &x + &layer_output;", "x = &x + 0.5 * &layer_output;")]),
+    ("every_second", "relu", [("for layer in &self.layers {", "for (i, layer) in self.layers.iter().enumerate() {"),
+                              ("x.size() == layer_output.size() {", "x.size() == layer_output.size() && i % 2 == 1 {")]),
+    ("no_last_activation", "relu", [(".add_fn(|x| x.relu())",
+                                     ".add_fn({ let last = i + 2 == layer_sizes.len(); "
+                                     "move |x| if last { x.shallow_clone() } else { x.relu() } })")]),
+    ("seed", "tanh", [("x.relu()", "x.tanh()")]),
+]
+
+
+def test_an_edited_architecture_cell_gives_pytorchs_gradients():
+    """Notebook 02's own `ExampleDeepNeuralNetwork`, edited as its Markdown suggests, then the
+    cells below it run again, all in one kernel: each edit prints what PyTorch prints for it."""
+    nb = nbformat.read(EXPLORE_NOTEBOOK, as_version=4)
+    sources = [c.source for c in code_cells(nb)]
+    architecture = next(s for s in sources if s.startswith("struct ExampleDeepNeuralNetwork"))
+    after = sources[sources.index(architecture) + 1:sources.index(architecture) + 3]
+    assert after[0].startswith("fn print_gradients") and after[1].startswith("manual_seed(123)")
+    cells = [sources[0]]
+    for _, _, edits in ARCHITECTURE_EDITS:
+        edited = architecture
+        for old, new in edits:
+            assert old in edited, old
+            edited = edited.replace(old, new)
+        cells += [edited, *after]
+    ran = notebooks.execute(notebooks.new_notebook([("code", s) for s in cells]))
+    printed = [text(cell) for cell in ran.cells[3::3]]
+    specs = [{"kind": "custom", "rule": rule, "activation": activation, "layer_sizes": SEED, "shortcut": True}
+             for rule, activation, _ in ARCHITECTURE_EDITS]
+    expected = [lines for _, lines in references(specs)]
+    assert printed == expected
+    assert len(set(printed)) == len(printed), "each edit changes the gradients"
 
 
 def test_a_bad_edit_shows_the_crates_message(executed):

@@ -67,8 +67,8 @@ def present(show, started):
     show.type_after("let layer_sizes", "let layer_sizes = [", "3, 3, 3, ")
     assert DEEPER_SIZES in show.cell("let layer_sizes")["source"]
     show.run("let layer_sizes")
-    show.go_to("let without = print_gradients")
-    show.run("let without = print_gradients")
+    show.go_to("a sign of vanishing gradients")
+    show.run("a sign of vanishing gradients")
     before = show.cell("without.chart()?")["chart"]
     show.go_to("without.chart()?")
     show.run("without.chart()?")

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use gradflow_engine::sweep::square_sizes;
 use gradflow_engine::{
-    chart, explore, DeepNetwork, ExplorerConfig, LayerGradient, NetworkConfig, Shortcut,
+    chart, explore, Network, ExplorerConfig, LayerGradient, NetworkConfig, Shortcut,
 };
 
 const REPEATS: usize = 5;
@@ -46,7 +46,7 @@ fn main() -> gradflow_engine::Result<()> {
                     );
                     let settings =
                         NetworkConfig::new(&square_sizes(width, depth)).shortcut(shortcut);
-                    let mut model = match DeepNetwork::new(&settings) {
+                    let model = match Network::new(&settings) {
                         Ok(model) => model,
                         Err(error) => {
                             println!(r#"{{"kind":"compute",{key},"refused":"{error}"}}"#);
@@ -63,7 +63,7 @@ fn main() -> gradflow_engine::Result<()> {
     }
     // Charts of reports whose every layer has a bar: deep networks' own gradients overflow or
     // vanish to zero, and a zero or infinity draws no bar.
-    let template = DeepNetwork::new(&NetworkConfig::new(&[3, 3]))?.gradients(&[1.0, 0.0, -1.0])?;
+    let template = Network::new(&NetworkConfig::new(&[3, 3]))?.gradients(&[1.0, 0.0, -1.0])?;
     for layers in [5, 64, 512] {
         let mut report = template.clone();
         report.layers = (0..layers)

@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use gradflow::chart::write_file;
 use gradflow::network::{SEED, SEED_SIZES};
 
-use crate::network::DeepNetwork;
+use crate::network::Network;
 use crate::repr::float_repr;
 use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
@@ -166,13 +166,13 @@ impl Experiment {
             activation,
             seed,
         } = &self.network;
-        let mut model = DeepNetwork::new(&NetworkConfig {
+        let model = Network::new(&NetworkConfig {
             layer_sizes: layer_sizes.clone(),
             shortcut,
             activation: *activation,
             seed: *seed,
         })?;
-        let input = self.input.clone().unwrap_or_else(|| model.default_input());
+        let input = self.input.clone().unwrap_or_else(|| model.config().default_input());
         model.accumulated_gradients(&input, self.runs)
     }
 }

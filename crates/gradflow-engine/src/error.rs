@@ -37,9 +37,14 @@ impl From<Error> for gradflow::Error {
     }
 }
 
+/// libtorch's message as PyTorch shows it: its first line, without the C++ stack under it.
 impl From<tch::TchError> for Error {
     fn from(error: tch::TchError) -> Self {
-        Error(gradflow::Error::Torch(error.to_string()))
+        let message = match error {
+            tch::TchError::Torch(message) => message.lines().next().unwrap_or("").to_owned(),
+            other => other.to_string(),
+        };
+        Error(gradflow::Error::Torch(message))
     }
 }
 

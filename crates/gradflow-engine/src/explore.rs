@@ -15,7 +15,7 @@
 
 pub use gradflow::explore::{ExplorerConfig, MAX_DEPTH, MAX_LAYERS, WIDTHS};
 
-use crate::network::DeepNetwork;
+use crate::network::Network;
 use crate::progress::{self, Cost, Progress};
 use crate::results::{Explorer, GradientReport};
 use crate::{NetworkConfig, Result};
@@ -69,6 +69,5 @@ pub fn run(config: &ExplorerConfig) -> Result<Explorer> {
 
 /// The report of one network of the grid on the default input.
 fn report(config: &NetworkConfig) -> Result<GradientReport> {
-    let mut model = DeepNetwork::new(config)?;
-    model.gradients(&model.default_input())
+    Network::new(config)?.gradients(&config.default_input())
 }

@@ -11,9 +11,9 @@
 //! sit on top of them all.
 //!
 //! ```
-//! use gradflow_engine::{DeepNetwork, NetworkConfig};
+//! use gradflow_engine::{Network, NetworkConfig};
 //!
-//! let mut model_without_shortcut = DeepNetwork::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
+//! let model_without_shortcut = Network::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
 //! let report = model_without_shortcut.gradients(&[1.0, 0.0, -1.0])?;
 //! // The seed prints twice this (its cell ran twice and the gradients accumulated). The last
 //! // digits depend on the CPU, so a published figure is compared within 1e-6.
@@ -28,9 +28,12 @@ pub mod cli;
 mod error;
 pub mod explore;
 pub mod network;
+pub mod print;
 mod progress;
 pub mod serve;
+pub mod store;
 pub mod sweep;
+mod tensors;
 pub mod train;
 
 // The light crate's plain data, under the names the engine's modules use.
@@ -38,4 +41,4 @@ pub use error::{Error, Result};
 pub use gradflow::{limits, repr, results, settings};
 pub use gradflow::{Activation, ExplorerConfig, NetworkConfig, Shortcut, Svg};
 pub use gradflow::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
-pub use network::DeepNetwork;
+pub use network::Network;

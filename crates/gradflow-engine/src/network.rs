@@ -5,11 +5,14 @@
 //! and its forward and backward passes create the same ops in the same order, so its
 //! gradients are PyTorch's to the last bit on the same machine.
 //!
-//! ```
-//! use gradflow_engine::{DeepNetwork, NetworkConfig};
+//! A notebook's [`gradflow::DeepNetwork`] names one of these, kept in the engine's store; the
+//! engine's experiments build thousands.
 //!
-//! let model = DeepNetwork::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
-//! assert_eq!(model.depth(), 5);
+//! ```
+//! use gradflow_engine::{Network, NetworkConfig};
+//!
+//! let model = Network::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
+//! assert_eq!(model.parameters().len(), 2 * 5);
 //! // torch: model.layers[0][0].weight[0, 0], drawn by the CPU-independent generator.
 //! let first_weight = model.parameters()[0].f_double_value(&[0, 0])? as f32;
 //! assert_eq!(first_weight, -0.23542964);
@@ -60,7 +63,7 @@ pub fn uniform_inputs(rows: usize, width: usize, seed: i64) -> Result<Vec<f32>> 
             .saturating_mul(width as u128)
             .saturating_mul(4),
     )?;
-    let inputs = with_seed(seed, || {
+    let inputs = with_seed(Some(seed), || {
         let shape = [rows as i64, width as i64];
         Ok(Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?.f_uniform_(-1.0, 1.0)?)
     })?;
@@ -71,26 +74,33 @@ pub fn uniform_inputs(rows: usize, width: usize, seed: i64) -> Result<Vec<f32>> 
 /// so that two networks built at once (tests run in threads) each get their own seed's weights.
 static GENERATOR: Mutex<()> = Mutex::new(());
 
-/// Runs `draw` right after `torch.manual_seed(seed)`, with the generator to itself.
-fn with_seed<T>(seed: i64, draw: impl FnOnce() -> Result<T>) -> Result<T> {
+/// Runs `draw` right after `torch.manual_seed(seed)` (or, without a seed, from the generator's
+/// state), with the generator to itself.
+pub fn with_seed<T>(seed: Option<i64>, draw: impl FnOnce() -> Result<T>) -> Result<T> {
     // A panic elsewhere cannot leave the unit value inconsistent, so a poisoned lock is fine.
     let _guard = GENERATOR
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    tch::manual_seed(seed);
+    if let Some(seed) = seed {
+        tch::manual_seed(seed);
+    }
     draw()
 }
 
-/// `nn.Linear(fan_in, fan_out)` with PyTorch's default initialisation, drawn in its order:
-/// `kaiming_uniform_(weight, a=sqrt(5))`, then the bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-fn pytorch_linear(path: &nn::Path, fan_in: i64, fan_out: i64) -> Result<nn::Linear> {
+/// `nn.Linear(fan_in, fan_out, bias)` with PyTorch's default initialisation, drawn in its
+/// order from the generator's current state: `kaiming_uniform_(weight, a=sqrt(5))`, then the
+/// bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+pub fn pytorch_linear(path: &nn::Path, fan_in: i64, fan_out: i64, bias: bool) -> Result<nn::Linear> {
     let a = 5f64.sqrt();
     let gain = (2.0 / (1.0 + a * a)).sqrt();
     let weight_bound = 3f64.sqrt() * gain / (fan_in as f64).sqrt();
     let bias_bound = 1.0 / (fan_in as f64).sqrt();
     let ws = path.f_var("weight", &[fan_out, fan_in], uniform(weight_bound))?;
-    let bs = path.f_var("bias", &[fan_out], uniform(bias_bound))?;
-    Ok(nn::Linear { ws, bs: Some(bs) })
+    let bs = match bias {
+        true => Some(path.f_var("bias", &[fan_out], uniform(bias_bound))?),
+        false => None,
+    };
+    Ok(nn::Linear { ws, bs })
 }
 
 fn uniform(bound: f64) -> Init {
@@ -100,31 +110,30 @@ fn uniform(bound: f64) -> Init {
     }
 }
 
-/// The seed's `ExampleDeepNeuralNetwork`, for any depth, with its tensors. It owns its
-/// parameters, so a variable can keep it from one cell to the next.
-pub struct DeepNetwork {
+/// The seed's `ExampleDeepNeuralNetwork`, for any depth, with its tensors.
+pub struct Network {
     /// Where the parameters were made; `layers` holds them in PyTorch's order.
     _vs: nn::VarStore,
     layers: Vec<nn::Linear>,
     config: NetworkConfig,
 }
 
-impl DeepNetwork {
+impl Network {
     /// Checks `config` and draws the weights of its network after `torch.manual_seed(seed)`,
     /// in PyTorch's order.
-    pub fn new(config: &NetworkConfig) -> Result<DeepNetwork> {
+    pub fn new(config: &NetworkConfig) -> Result<Network> {
         config.check()?;
         let vs = nn::VarStore::new(Device::Cpu);
-        let layers = with_seed(config.seed, || {
+        let layers = with_seed(Some(config.seed), || {
             let root = vs.root();
             config
                 .layer_sizes
                 .windows(2)
                 .enumerate()
-                .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1]))
+                .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1], true))
                 .collect::<Result<Vec<_>>>()
         })?;
-        Ok(DeepNetwork {
+        Ok(Network {
             _vs: vs,
             layers,
             config: config.clone(),
@@ -136,43 +145,25 @@ impl DeepNetwork {
         &self.config
     }
 
-    /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
-    pub fn depth(&self) -> usize {
-        self.layers.len()
-    }
-
-    /// The sizes the network was built with.
-    pub fn layer_sizes(&self) -> &[i64] {
-        &self.config.layer_sizes
-    }
-
-    /// Whether the network adds shortcut connections.
-    pub fn shortcut(&self) -> Shortcut {
-        self.config.shortcut
-    }
-
-    /// The activation after each Linear layer.
-    pub fn activation(&self) -> Activation {
-        self.config.activation
-    }
-
-    /// The seed the weights were drawn after.
-    pub fn seed(&self) -> i64 {
-        self.config.seed
-    }
-
-    /// The seed's `[1, 0, -1]` for width 3: [`NetworkConfig::default_input`].
-    pub fn default_input(&self) -> Vec<f32> {
-        self.config.default_input()
-    }
-
     /// PyTorch's `model.parameters()`: each layer's weight, then its bias, input side first.
     /// They share storage with the network, so an optimiser can update them in place.
     pub fn parameters(&self) -> Vec<Tensor> {
+        self.named_parameters().into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// PyTorch's `model.named_parameters()`: `layers.0.0.weight`, `layers.0.0.bias`, …
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
         self.layers
             .iter()
-            .flat_map(|layer| std::iter::once(&layer.ws).chain(&layer.bs))
-            .map(Tensor::shallow_clone)
+            .enumerate()
+            .flat_map(|(i, layer)| {
+                let weight = (format!("layers.{i}.0.weight"), layer.ws.shallow_clone());
+                let bias = layer
+                    .bs
+                    .as_ref()
+                    .map(|bs| (format!("layers.{i}.0.bias"), bs.shallow_clone()));
+                std::iter::once(weight).chain(bias)
+            })
             .collect()
     }
 
@@ -182,8 +173,8 @@ impl DeepNetwork {
         let mut x = xs.shallow_clone();
         for layer in &self.layers {
             let linear = x.f_linear(&layer.ws, layer.bs.as_ref())?;
-            let layer_output = activate(self.activation(), &linear)?;
-            x = if self.shortcut() == Shortcut::On && x.size() == layer_output.size() {
+            let layer_output = activate(self.config.activation, &linear)?;
+            x = if self.config.shortcut == Shortcut::On && x.size() == layer_output.size() {
                 x.f_add(&layer_output)?
             } else {
                 layer_output
@@ -197,14 +188,14 @@ impl DeepNetwork {
     ///
     /// Gradients are zeroed first, so calling it again gives the same report. The input is
     /// one row of `layer_sizes[0]` values, rounded to float32 as `torch.tensor` rounds them.
-    pub fn gradients<T: Copy + Into<f64>>(&mut self, input: &[T]) -> Result<GradientReport> {
+    pub fn gradients<T: Copy + Into<f64>>(&self, input: &[T]) -> Result<GradientReport> {
         self.accumulated_gradients(input, 1)
     }
 
     /// Like [`gradients`](Self::gradients), but sums the gradients of `runs` passes, as
     /// re-running the seed's Python cell `runs` times on one model does.
     pub fn accumulated_gradients<T: Copy + Into<f64>>(
-        &mut self,
+        &self,
         input: &[T],
         runs: u32,
     ) -> Result<GradientReport> {
@@ -218,7 +209,7 @@ impl DeepNetwork {
     /// Like [`gradients`](Self::gradients), for a batch of `rows` inputs given row after row
     /// in `inputs`; the loss averages over the batch, as `nn.MSELoss` does.
     pub fn batch_gradients<T: Copy + Into<f64>>(
-        &mut self,
+        &self,
         inputs: &[T],
         rows: usize,
     ) -> Result<GradientReport> {
@@ -227,7 +218,7 @@ impl DeepNetwork {
     }
 
     /// PyTorch's `model.zero_grad()`: clears the gradients the parameters hold.
-    pub fn zero_grad(&mut self) -> Result<()> {
+    pub fn zero_grad(&self) -> Result<()> {
         for var in self.parameters() {
             let mut grad = var.f_grad()?;
             if grad.defined() {
@@ -237,10 +228,9 @@ impl DeepNetwork {
         Ok(())
     }
 
-    /// The report of the gradients the parameters hold now, after a backward pass of your
-    /// own (as a training step makes): `loss` is that pass's loss, `runs` how many passes
-    /// were summed. A parameter without a gradient counts as zero.
-    pub fn gradient_report(&self, loss: f64, runs: u32) -> Result<GradientReport> {
+    /// The report of the gradients the parameters hold now, after backward passes of your
+    /// own (as a training step makes). A parameter without a gradient counts as zero.
+    pub fn gradient_report(&self) -> Result<GradientReport> {
         let layers = self
             .layers
             .iter()
@@ -260,43 +250,35 @@ impl DeepNetwork {
                 })
             })
             .collect::<Result<_>>()?;
+        let config = &self.config;
         Ok(GradientReport {
             layers,
-            layer_sizes: self.layer_sizes().to_vec(),
-            shortcut: self.shortcut(),
-            activation: self.activation(),
-            seed: self.seed(),
-            runs,
-            loss,
+            layer_sizes: config.layer_sizes.clone(),
+            shortcut: config.shortcut,
+            activation: config.activation,
+            seed: config.seed,
         })
     }
 
-    /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
-    pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
-    }
-
     /// Zeroes the gradients, then sums those of `runs` passes on `xs`, a batch of rows.
-    fn passes(&mut self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
+    fn passes(&self, xs: &Tensor, runs: u32) -> Result<GradientReport> {
         self.zero_grad()?;
-        let mut loss = 0.0;
         for _ in 0..runs {
-            loss = self.backward(xs)?;
+            self.backward(xs)?;
         }
-        self.gradient_report(loss, runs)
+        self.gradient_report()
     }
 
-    /// One forward pass, MSE against a zero target and a backward pass; returns the loss.
-    fn backward(&self, xs: &Tensor) -> Result<f64> {
+    /// One forward pass, MSE against a zero target and a backward pass.
+    fn backward(&self, xs: &Tensor) -> Result<()> {
         let output = self.forward(xs)?;
         let target = output.f_zeros_like()?;
         let loss = output.f_mse_loss(&target, Reduction::Mean)?;
-        loss.f_backward()?;
-        Ok(loss.f_double_value(&[])?)
+        Ok(loss.f_backward()?)
     }
 
     fn input_tensor<T: Copy + Into<f64>>(&self, input: &[T], rows: usize) -> Result<Tensor> {
-        let width = self.layer_sizes()[0] as usize;
+        let width = self.config.layer_sizes[0] as usize;
         let expected = width.saturating_mul(rows);
         if input.len() != expected || rows == 0 {
             return Err(gradflow::Error::InputWidth {
@@ -319,7 +301,7 @@ impl DeepNetwork {
 }
 
 /// `grad.abs().mean()` and `grad.abs().max()` as float32; an undefined gradient counts as zero.
-fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
+pub(crate) fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
     if !grad.defined() {
         return Ok((0.0, 0.0));
     }
@@ -329,15 +311,15 @@ fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
     Ok((mean as f32, max as f32))
 }
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
-impl fmt::Display for DeepNetwork {
+impl fmt::Display for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.config.fmt(f)
     }
 }
 
-impl fmt::Debug for DeepNetwork {
+impl fmt::Debug for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepNetwork")
+        f.debug_struct("Network")
             .field("config", &self.config)
             .finish()
     }

@@ -1,45 +1,127 @@
 //! `gradflow serve SOCKET`: the engine the notebooks' light crate talks to ([`gradflow::engine`]).
 //!
-//! It listens on a Unix socket, answers each connection's one request on a thread of its own
-//! (libtorch's generator is locked while weights are drawn, so answers do not mix), sends the
-//! call's progress lines as they come, and stops when its standard input closes, which happens
-//! when the notebook's process ends, however it ends.
+//! It listens on a Unix socket, answers each connection's one request on a worker thread of
+//! its own (libtorch's generator is locked while weights are drawn, and the [`Store`] while a handle's
+//! value is used, so answers do not mix), sends the call's progress lines as they come, and
+//! stops when its standard input closes, which happens when the notebook's process ends,
+//! however it ends.
 
 use std::io::{BufReader, Read};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use gradflow::engine::{Frame, Request, Response};
-use gradflow::wire::{self, read_message, write_message};
+use gradflow::chart::{Drawing, ExplorerHtml};
+use gradflow::engine::Free;
+use gradflow::network::requests::{Forward, Gradients, ParameterGradients};
+use gradflow::nn::requests::{NamedParameters, NewLinear, NewVarStore, ZeroGrads};
+use gradflow::sweep::{ActivationPairs, SweepConfig};
+use gradflow::tensor::requests::{
+    Add, Apply, Backward, FromValues, ItemOf, Linear, ManualSeed, MseLoss, Print, Reduced, Scale,
+    Size, Value, ZeroGrad,
+};
+use gradflow::train::Train;
+use gradflow::wire::{self, read_message, write_message, Frame, Reader, Request};
+use gradflow::{ExplorerConfig, GradientReport, NetworkConfig, Svg, Sweep, Training};
 
-use crate::chart::{self, Drawn};
-use crate::network::DeepNetwork;
+use crate::chart;
 use crate::progress::{self, Sink};
+use crate::store::{Serve, Store};
 use crate::{explore, sweep, train, Result};
 
-/// Answers one request.
-pub fn answer(request: &Request) -> Result<Response> {
-    Ok(match request {
-        Request::Gradients {
-            network,
-            input,
-            runs,
-        } => Response::Report(DeepNetwork::new(network)?.accumulated_gradients(input, *runs)?),
-        Request::Sweep(config) => Response::Sweep(sweep::run(config)?),
-        Request::ActivationPairs { layer_sizes, seed } => {
-            Response::Pairs(sweep::activation_pairs(layer_sizes, *seed)?)
+/// Every request the engine answers, by its wire name: the one list that the dispatch reads.
+macro_rules! requests {
+    ($($request:ty),* $(,)?) => {
+        /// The wire names of every request, for the message that refuses another.
+        pub const NAMES: &[&str] = &[$(<$request as Request>::NAME),*];
+
+        /// Answers the request named `name`, whose fields `input` holds; the answer's frame.
+        fn dispatch(name: &str, input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8> {
+            $(if name == <$request as Request>::NAME {
+                return respond::<$request>(input, store, sink);
+            })*
+            wire::encode(&Frame::<()>::Done(Err(unknown(name))))
         }
-        Request::Train { config, variants } => {
-            Response::Trainings(train::run_variants(config, variants)?)
+    };
+}
+
+requests!(
+    Free, FromValues, Apply, Add, Scale, Linear, Reduced, MseLoss, Backward, ZeroGrad, Size, Value,
+    ItemOf, Print, ManualSeed, NewVarStore, NewLinear, NamedParameters, ZeroGrads, NetworkConfig,
+    Forward, ParameterGradients, Gradients, SweepConfig, ActivationPairs, Train, ExplorerConfig,
+    Drawing, ExplorerHtml,
+);
+
+/// The error for a request this engine does not know.
+fn unknown(name: &str) -> gradflow::Error {
+    gradflow::Error::Engine(format!(
+        "has no request {name:?} (it answers {}); the engine and the notebook's crate are from \
+         different sources: run `make setup` to rebuild the engine, then run the cell again",
+        NAMES.join(", ")
+    ))
+}
+
+/// Reads request `R` and answers it, passing its progress lines to `sink`. A panic in
+/// libtorch's bindings answers as an error; the engine keeps serving.
+fn respond<R: Serve>(mut input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8> {
+    let answer = R::take(&mut input)
+        .and_then(|request| input.finish().map(|()| request))
+        .and_then(|request| {
+            let answered = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                progress::with_sink(sink, || request.serve(store))
+            }));
+            match answered {
+                Ok(answer) => answer.map_err(gradflow::Error::from),
+                Err(_) => Err(gradflow::Error::Engine(
+                    "failed while it computed (a panic); run the cell again, and report it if \
+                     it happens again"
+                        .to_owned(),
+                )),
+            }
+        });
+    wire::encode(&Frame::Done(answer))
+}
+
+impl Serve for SweepConfig {
+    fn serve(self, _: &Store) -> Result<Sweep> {
+        sweep::run(&self)
+    }
+}
+
+impl Serve for ActivationPairs {
+    fn serve(self, _: &Store) -> Result<Vec<(GradientReport, GradientReport)>> {
+        sweep::activation_pairs(&self.layer_sizes, self.seed)
+    }
+}
+
+impl Serve for Train {
+    fn serve(self, _: &Store) -> Result<Vec<Training>> {
+        train::run_variants(&self.config, &self.variants)
+    }
+}
+
+impl Serve for ExplorerConfig {
+    fn serve(self, _: &Store) -> Result<gradflow::Explorer> {
+        explore::run(&self)
+    }
+}
+
+impl Serve for Drawing {
+    fn serve(self, _: &Store) -> Result<Svg> {
+        chart::draw(&self)
+    }
+}
+
+impl Serve for ExplorerHtml {
+    fn serve(self, _: &Store) -> Result<String> {
+        match self {
+            ExplorerHtml::Cell(explorer) => chart::explorer_html(&explorer),
+            ExplorerHtml::Page(explorer) => chart::explorer_page(&explorer),
         }
-        Request::Explore(config) => Response::Explorer(explore::run(config)?),
-        Request::Draw(drawing) => match chart::draw(drawing)? {
-            Drawn::Svg(svg) => Response::Svg(svg),
-            Drawn::Html(html) => Response::Html(html),
-        },
-    })
+    }
 }
 
 /// Listens on `socket`, prints `ready` on standard output once it does, and answers until
@@ -53,14 +135,67 @@ pub fn serve(socket: &Path) -> Result<()> {
     println!("ready");
     let socket = socket.to_path_buf();
     std::thread::spawn(move || stop_when_stdin_closes(socket));
+    let workers = Workers::new(Store::new());
     for stream in listener.incoming() {
-        let stream = stream.map_err(io)?;
-        std::thread::spawn(move || {
-            // A notebook that went away mid-answer needs no answer.
-            let _ = converse(stream);
-        });
+        workers.answer(stream.map_err(io)?);
     }
     Ok(())
+}
+
+/// The threads that answer connections: one per connection at a time, kept once started,
+/// because starting a thread costs more than a tensor operation.
+struct Workers {
+    store: Arc<Store>,
+    /// How many workers wait for a connection, not yet promised one.
+    idle: Arc<AtomicUsize>,
+    sender: Sender<UnixStream>,
+    receiver: Arc<Mutex<Receiver<UnixStream>>>,
+}
+
+impl Workers {
+    fn new(store: Store) -> Workers {
+        let (sender, receiver) = mpsc::channel();
+        Workers {
+            store: Arc::new(store),
+            idle: Arc::new(AtomicUsize::new(0)),
+            sender,
+            receiver: Arc::new(Mutex::new(receiver)),
+        }
+    }
+
+    /// Hands `stream` to a waiting worker, or to a new one where none waits, so that a long
+    /// answer never holds up another connection.
+    fn answer(&self, stream: UnixStream) {
+        let promised = self
+            .idle
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        let stream = match promised {
+            Ok(_) => match self.sender.send(stream) {
+                Ok(()) => return,
+                // The receiver lives as long as `self`; a stream refused anyway gets a worker.
+                Err(refused) => refused.0,
+            },
+            Err(_) => stream,
+        };
+        let (store, idle, receiver) = (
+            Arc::clone(&self.store),
+            Arc::clone(&self.idle),
+            Arc::clone(&self.receiver),
+        );
+        std::thread::spawn(move || {
+            // A notebook that went away mid-answer needs no answer.
+            let _ = converse(stream, &store);
+            loop {
+                idle.fetch_add(1, Ordering::SeqCst);
+                let next = receiver
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .recv();
+                let Ok(stream) = next else { return };
+                let _ = converse(stream, &store);
+            }
+        });
+    }
 }
 
 /// Waits for standard input to close, then removes the socket and ends the process.
@@ -73,36 +208,34 @@ fn stop_when_stdin_closes(socket: PathBuf) {
 }
 
 /// Reads one request from `stream` and sends progress lines and the answer back.
-fn converse(stream: UnixStream) -> std::io::Result<()> {
-    let Some(tokens) = read_message(&mut BufReader::new(&stream))? else {
-        return Ok(());
-    };
+fn converse(stream: UnixStream, store: &Store) -> std::io::Result<()> {
+    let message = read_message(&mut BufReader::new(&stream));
     let writer = Arc::new(Mutex::new(stream));
-    let send = |writer: &Mutex<UnixStream>, frame: &Frame| {
+    let send = |writer: &Mutex<UnixStream>, frame: &[u8]| {
         let mut stream = writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        write_message(&mut *stream, &wire::encode(frame))
+        write_message(&mut *stream, frame)
+    };
+    let tokens = match message {
+        Ok(Some(tokens)) => tokens,
+        Ok(None) => return Ok(()),
+        Err(error) => {
+            let refused = gradflow::Error::Engine(format!(
+                "could not read a request ({error}); run `make setup` to rebuild the engine"
+            ));
+            return send(&writer, &wire::encode(&Frame::<()>::Done(Err(refused))));
+        }
     };
     let sink: Sink = {
         let writer = Arc::clone(&writer);
         Arc::new(move |line: &str| {
-            let _ = send(&writer, &Frame::Progress(line.to_owned()));
+            let _ = send(&writer, &wire::encode(&Frame::<()>::Progress(line.to_owned())));
         })
     };
-    let answer = wire::decode_request(&tokens).and_then(|request| {
-        // A panic in libtorch's bindings answers as an error; the engine keeps serving.
-        let answered = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            progress::with_sink(sink, || answer(&request))
-        }));
-        match answered {
-            Ok(answer) => answer.map_err(gradflow::Error::from),
-            Err(_) => Err(gradflow::Error::Engine(
-                "failed while it computed (a panic); run the cell again, and report it if it \
-                 happens again"
-                    .to_owned(),
-            )),
-        }
-    });
-    send(&writer, &Frame::Done(answer))
+    let answer = match wire::request_name(&tokens) {
+        Ok((name, input)) => dispatch(&name, input, store, sink),
+        Err(error) => wire::encode(&Frame::<()>::Done(Err(error))),
+    };
+    send(&writer, &answer)
 }

@@ -17,7 +17,7 @@
 
 pub use gradflow::sweep::{square_sizes, SweepConfig, BATCH, DEPTHS, NETWORKS, WIDTHS};
 
-use crate::network::{uniform_inputs, DeepNetwork};
+use crate::network::{uniform_inputs, Network};
 use crate::progress::{self, Cost, Progress};
 use crate::results::{GradientReport, Sweep, SweepPoint};
 use crate::settings::{Activation, Shortcut};
@@ -73,7 +73,7 @@ fn first_layer_gradient(
         activation,
         seed,
     };
-    let mut model = DeepNetwork::new(&config)?;
+    let model = Network::new(&config)?;
     let inputs = uniform_inputs(BATCH, sizes[0] as usize, seed)?;
     let report = model.batch_gradients(&inputs, BATCH)?;
     Ok(f64::from(report.layers[0].weight_mean))
@@ -92,8 +92,7 @@ pub fn activation_pairs<S: Copy + Into<i64>>(
             seed,
             ..NetworkConfig::new(layer_sizes)
         };
-        let mut model = DeepNetwork::new(&config)?;
-        model.gradients(&model.default_input())
+        Network::new(&config)?.gradients(&config.default_input())
     };
     Activation::ALL
         .into_iter()

@@ -17,7 +17,7 @@ use tch::{COptimizer, Kind, Reduction, Tensor};
 
 pub use gradflow::train::TrainConfig;
 
-use crate::network::{uniform_inputs, DeepNetwork};
+use crate::network::{uniform_inputs, Network};
 use crate::progress::{self, Cost, Progress};
 use crate::results::Training;
 use crate::settings::Shortcut;
@@ -108,7 +108,7 @@ fn train_one(
     (inputs, targets): &(Tensor, Tensor),
     progress: &Progress,
 ) -> Result<Training> {
-    let model = DeepNetwork::new(&NetworkConfig {
+    let model = Network::new(&NetworkConfig {
         layer_sizes: config.layer_sizes.clone(),
         shortcut,
         activation: config.activation,
@@ -132,9 +132,9 @@ fn train_one(
             .forward(inputs)?
             .f_mse_loss(targets, Reduction::Mean)?;
         loss.f_backward()?;
-        let report = model.gradient_report(loss.f_double_value(&[])?, 1)?;
+        let report = model.gradient_report()?;
         optimizer.step()?;
-        training.losses.push(report.loss as f32);
+        training.losses.push(loss.f_double_value(&[])? as f32);
         training.gradients.push(report.weight_means());
         progress.advance();
     }

@@ -10,5 +10,6 @@ mod it {
     pub mod properties;
     pub mod pytorch;
     pub mod pytorch_experiments;
+    pub mod pytorch_tensors;
     pub mod support;
 }

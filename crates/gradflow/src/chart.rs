@@ -15,15 +15,17 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::engine::{self, Request, Response};
+use crate::engine::ask;
 use crate::results::{Explorer, GradientReport, Sweep, Training};
 use crate::settings::Activation;
+use crate::wire::{wire_enum, Reader, Request, Wire};
 use crate::{Error, Result};
 
 /// Chart size in pixels: a 720p slide.
 pub const SIZE: (u32, u32) = (1280, 720);
 
-/// What the engine draws: a chart from results, or the explorer's HTML.
+/// A chart the engine draws from results.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Drawing {
     /// [`GradientReport::chart`].
@@ -38,26 +40,43 @@ pub enum Drawing {
     Loss(Vec<Training>),
     /// [`gradient_heatmap`].
     Heatmap(Vec<Training>),
-    /// [`Explorer::to_html`].
-    ExplorerHtml(Explorer),
-    /// [`Explorer::to_page`].
-    ExplorerPage(Explorer),
 }
+
+impl Request for Drawing {
+    const NAME: &'static str = "chart";
+    type Answer = Svg;
+}
+wire_enum!(Drawing {
+    0 => Layers(report),
+    1 => Compare(without, with),
+    2 => ActivationGrid(pairs),
+    3 => Sweep(sweep),
+    4 => Loss(runs),
+    5 => Heatmap(runs),
+});
+
+/// The explorer's HTML, which the engine writes.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExplorerHtml {
+    /// [`Explorer::to_html`].
+    Cell(Explorer),
+    /// [`Explorer::to_page`].
+    Page(Explorer),
+}
+
+impl Request for ExplorerHtml {
+    const NAME: &'static str = "explorer_html";
+    type Answer = String;
+}
+wire_enum!(ExplorerHtml {
+    0 => Cell(explorer),
+    1 => Page(explorer),
+});
 
 /// Asks the engine for a chart.
 fn draw(drawing: Drawing) -> Result<Svg> {
-    match engine::call(&Request::Draw(drawing))? {
-        Response::Svg(svg) => Ok(svg),
-        other => Err(engine::unexpected(&other)),
-    }
-}
-
-/// Asks the engine for a piece of HTML.
-fn html(drawing: Drawing) -> Result<String> {
-    match engine::call(&Request::Draw(drawing))? {
-        Response::Html(html) => Ok(html),
-        other => Err(engine::unexpected(&other)),
-    }
+    ask(&drawing)
 }
 
 impl GradientReport {
@@ -150,6 +169,16 @@ impl Svg {
     }
 }
 
+impl Wire for Svg {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.document.put(out);
+        self.title.put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        Ok(Svg::new(String::take(input)?, String::take(input)?))
+    }
+}
+
 impl fmt::Display for Svg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.document)
@@ -170,12 +199,12 @@ impl Explorer {
     /// The explorer as one piece of HTML for a notebook cell, a page or a slide: controls, a
     /// chart the browser redraws at once, and the seed's printed lines.
     pub fn to_html(&self) -> Result<String> {
-        html(Drawing::ExplorerHtml(self.clone()))
+        ask(&ExplorerHtml::Cell(self.clone()))
     }
 
     /// A page of its own holding the explorer, for a lecture without Jupyter.
     pub fn to_page(&self) -> Result<String> {
-        html(Drawing::ExplorerPage(self.clone()))
+        ask(&ExplorerHtml::Page(self.clone()))
     }
 
     /// Writes [`to_page`](Self::to_page) to `path`.
@@ -224,7 +253,7 @@ pub fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Standard base64 with padding (RFC 4648), for `data:` URLs and the explorer's numbers.
+/// Standard base64 with padding (RFC 4648), for the charts' `data:` URLs.
 ///
 /// ```
 /// assert_eq!(gradflow::chart::base64(b"gradflow"), "Z3JhZGZsb3c=");

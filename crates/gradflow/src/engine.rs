@@ -1,11 +1,11 @@
 //! The notebook's side of the boundary: asks the engine (the `gradflow` program of the
 //! `gradflow-engine` crate, which links libtorch) to compute and draw, and brings back plain
-//! results.
+//! results and [`Handle`]s to the values that stay there.
 //!
 //! evcxr links this crate into every cell anew, so nothing can be kept in a static from one cell
 //! to the next. The engine therefore listens on a socket named after this process: each call
-//! connects, sends one [`Request`] and reads the engine's progress lines and its answer. The
-//! first call starts the engine; it stops when this process ends (its standard input closes). A
+//! connects, sends one request and reads the engine's progress lines and its answer. The first
+//! call starts the engine; it stops when this process ends (its standard input closes). A
 //! missing, broken or dead engine is an [`Error::Engine`] that says what to do, and the next
 //! call starts a new one.
 
@@ -16,14 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use crate::chart::{Drawing, Svg};
-use crate::explore::ExplorerConfig;
-use crate::network::NetworkConfig;
-use crate::results::{Explorer, GradientReport, Sweep, Training};
-use crate::settings::Shortcut;
-use crate::sweep::SweepConfig;
-use crate::train::TrainConfig;
-use crate::wire::{self, read_message, write_message};
+use crate::wire::{self, read_message, write_message, Frame, Id, Request};
 use crate::{Error, Result};
 
 /// The variable that names the engine's program; the kernel sets it to what the set-up built.
@@ -35,83 +28,58 @@ const RELEASE_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target
 /// Where `cargo test` builds it in a debug profile.
 const DEBUG_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/gradflow");
 
-/// What the notebook asks of the engine.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Request {
-    /// [`crate::DeepNetwork::accumulated_gradients`].
-    Gradients {
-        network: NetworkConfig,
-        input: Vec<f64>,
-        runs: u32,
-    },
-    /// [`SweepConfig::run`].
-    Sweep(SweepConfig),
-    /// [`crate::sweep::activation_pairs`].
-    ActivationPairs { layer_sizes: Vec<i64>, seed: i64 },
-    /// [`TrainConfig::run`] and [`TrainConfig::run_variant`]: the variants, on one task.
-    Train {
-        config: TrainConfig,
-        variants: Vec<Shortcut>,
-    },
-    /// [`ExplorerConfig::run`].
-    Explore(ExplorerConfig),
-    /// A chart or the explorer's HTML.
-    Draw(Drawing),
+/// Sends `request` to this process's engine, starting it if need be; passes on its progress
+/// lines (on standard error, as a long call in the cell would) and returns its answer.
+pub fn ask<R: Request>(request: &R) -> Result<R::Answer> {
+    let stream = connect()?;
+    converse(&stream, request)
 }
 
-/// What the engine answers, one kind per request.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Response {
-    Report(GradientReport),
-    Sweep(Sweep),
-    Pairs(Vec<(GradientReport, GradientReport)>),
-    Trainings(Vec<Training>),
-    Explorer(Explorer),
-    Svg(Svg),
-    Html(String),
-}
-
-/// What the engine sends while it answers: progress lines, then the answer.
+/// A value that lives in the engine, owned by the notebook: dropping it frees the value there.
 #[derive(Debug)]
-pub enum Frame {
-    Progress(String),
-    Done(Result<Response>),
+pub struct Handle(Id);
+
+impl Handle {
+    /// Takes ownership of a value the engine has just made for this notebook.
+    pub(crate) fn new(id: Id) -> Self {
+        Handle(id)
+    }
+
+    /// How requests name the value.
+    pub(crate) fn id(&self) -> Id {
+        self.0
+    }
 }
 
-impl Response {
-    /// What kind of answer this is, in words.
-    fn kind(&self) -> &'static str {
-        match self {
-            Response::Report(_) => "gradient report",
-            Response::Sweep(_) => "sweep",
-            Response::Pairs(_) => "list of report pairs",
-            Response::Trainings(_) => "list of trainings",
-            Response::Explorer(_) => "explorer",
-            Response::Svg(_) => "chart",
-            Response::Html(_) => "piece of HTML",
+impl Drop for Handle {
+    /// Frees the value in the engine that made it. An engine that has stopped since freed
+    /// everything with it, so none is started for this.
+    fn drop(&mut self) {
+        if let Ok(stream) = UnixStream::connect(socket()) {
+            let _ = converse(&stream, &Free { ids: vec![self.0] });
         }
     }
 }
 
-/// The error for an answer of the wrong kind.
-pub fn unexpected(response: &Response) -> Error {
-    Error::Engine(format!(
-        "answered with a {} where something else was asked for; run `make setup` to rebuild it",
-        response.kind()
-    ))
+/// Frees values in the engine; values of another engine are not its to free, and are left.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Free {
+    pub ids: Vec<Id>,
 }
+wire::wire_request!(Free { ids } => "free", ());
 
-/// Sends `request` to this process's engine, starting it if need be; passes on its progress
-/// lines (on standard error, as a long call in the cell would) and returns its answer.
-pub fn call(request: &Request) -> Result<Response> {
-    let stream = connect()?;
-    write_message(&mut &stream, &wire::encode_request(request)).map_err(|_| stopped())?;
-    let mut answers = BufReader::new(&stream);
+/// One request on `stream`: sends it, passes on the progress lines, returns the answer.
+fn converse<R: Request>(stream: &UnixStream, request: &R) -> Result<R::Answer> {
+    write_message(&mut &*stream, &wire::encode_request(request)).map_err(|_| stopped())?;
+    let mut answers = BufReader::new(stream);
     loop {
         let tokens = read_message(&mut answers)
-            .map_err(|_| stopped())?
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::InvalidData => wire::garbled(&error.to_string()),
+                _ => stopped(),
+            })?
             .ok_or_else(stopped)?;
-        match wire::decode::<Frame>(&tokens)? {
+        match wire::decode::<Frame<R::Answer>>(&tokens)? {
             Frame::Progress(line) => eprintln!("{line}"),
             Frame::Done(answer) => return answer,
         }
@@ -211,7 +179,13 @@ fn start(program: &Path, socket: &Path) -> Result<()> {
             program.display()
         )));
     }
-    // The engine stops when its standard input closes: keep it open until this process ends.
-    std::mem::forget(child);
+    // The engine stops when its standard input closes, so a thread holds it open until this
+    // process ends, and waits for the engine, so that one that dies leaves no zombie behind.
+    // (`wait` closes a standard input it still owns: this one is taken out first.)
+    let stdin = child.stdin.take();
+    std::thread::spawn(move || {
+        let _ = child.wait();
+        drop(stdin);
+    });
     Ok(())
 }

@@ -56,6 +56,11 @@ pub enum Error {
     Torch(String),
     /// The engine that computes for a notebook is missing, failed to start or stopped.
     Engine(String),
+    /// The engine has no tensor operation of that name; `known` lists those it has.
+    UnknownOperation {
+        name: String,
+        known: String,
+    },
 }
 
 impl Error {
@@ -123,7 +128,7 @@ impl fmt::Display for Error {
             Error::TrainingMismatch { left, right } => write!(
                 f,
                 "cannot chart trainings of different lengths together: {left} steps against {right} steps; \
-                 train both with one config (train_both)"
+                 train both with one config (`TrainConfig::run`)"
             ),
             Error::EmptyExplorer => f.write_str(
                 "cannot show an explorer with no settings; build it with at least one depth, width and activation",
@@ -132,6 +137,10 @@ impl fmt::Display for Error {
             Error::Io { path, source } => write!(f, "writing {path} failed: {source}"),
             Error::Torch(message) => f.write_str(message),
             Error::Engine(message) => write!(f, "the gradflow engine {message}"),
+            Error::UnknownOperation { name, known } => write!(
+                f,
+                "the gradflow engine has no tensor operation {name:?}; it has: {known}"
+            ),
         }
     }
 }

@@ -14,11 +14,12 @@
 
 use std::ops::RangeInclusive;
 
-use crate::engine::{self, Request, Response};
+use crate::engine::ask;
 use crate::network::{NetworkConfig, SEED};
 use crate::results::{Explorer, GradientReport};
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::square_sizes;
+use crate::wire::{wire_struct, Request};
 use crate::{limits, Error, Result};
 
 /// The widths the explorer offers unless told otherwise.
@@ -61,10 +62,7 @@ impl ExplorerConfig {
     /// their reports.
     pub fn run(&self) -> Result<Explorer> {
         self.check()?;
-        match engine::call(&Request::Explore(self.clone()))? {
-            Response::Explorer(explorer) => Ok(explorer),
-            other => Err(engine::unexpected(&other)),
-        }
+        ask(self)
     }
 
     /// The explorer of this grid with `reports`, one per network in the order of
@@ -141,3 +139,15 @@ impl ExplorerConfig {
         limits::layers_in_all(&depths, copies)
     }
 }
+
+/// Exploring: the engine answers with the grid's reports.
+impl Request for ExplorerConfig {
+    const NAME: &'static str = "explore";
+    type Answer = Explorer;
+}
+wire_struct!(ExplorerConfig {
+    depths,
+    widths,
+    activations,
+    seed
+});

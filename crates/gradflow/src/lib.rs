@@ -1,42 +1,40 @@
 //! gradflow: why deep networks need shortcut (residual) connections, in Rust notebooks.
 //!
 //! The seed notebook's experiment, checked against PyTorch digit for digit: build the seed's
-//! `ExampleDeepNeuralNetwork` ([`DeepNetwork`]), run its `print_gradients`
-//! ([`DeepNetwork::gradients`]) and chart the per-layer gradients ([`chart`]).
+//! `ExampleDeepNeuralNetwork` ([`DeepNetwork`]), run its `print_gradients` on [`Tensor`]s as
+//! the seed writes it, and chart the per-layer gradients ([`chart`]).
 //!
-//! This is the crate a notebook `:dep`s, so it is kept light: settings, plain results and a
-//! client, and no libtorch. The engine (the `gradflow-engine` crate, whose `gradflow` program
-//! links libtorch) computes and draws on the other side of a socket ([`engine`], [`wire`]);
-//! every number crosses it bit for bit.
+//! This is the crate a notebook `:dep`s, so it is kept light: settings, plain results, and
+//! handles to tensors and models that live in the engine (the `gradflow-engine` crate, whose
+//! `gradflow` program links libtorch and runs beside the kernel). Every number crosses the
+//! boundary bit for bit.
 //!
-//! Dependencies point one way: [`settings`], [`limits`] and [`results`] are plain data;
-//! [`network`], [`sweep`], [`train`], [`explore`] and [`chart`] hold an experiment's settings
-//! and ask the [`engine`] for its results.
+//! Dependencies point one way: [`settings`], [`limits`], [`repr`] and [`results`] are plain
+//! data; [`tensor`], [`nn`] and [`network`] are handles; [`sweep`], [`train`], [`explore`] and
+//! [`chart`] hold an experiment's settings; all of them ask the engine through one client.
 //!
 //! ```
 //! use gradflow::{DeepNetwork, Shortcut};
 //!
-//! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).shortcut(Shortcut::On).build()?;
-//! assert_eq!(model.to_string().lines().nth(2), Some("    (0-3): 4 x Sequential("));
-//! let too_narrow = DeepNetwork::builder(&[3, 0, 1]).build().unwrap_err();
-//! assert_eq!(
-//!     too_narrow.to_string(),
-//!     "layer_sizes[1] is 0; every size must be a positive number of neurons (1 or more)"
-//! );
-//! # Ok::<(), gradflow::Error>(())
+//! let config = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).shortcut(Shortcut::On);
+//! assert_eq!(config.to_string().lines().nth(2), Some("    (0-3): 4 x Sequential("));
 //! ```
 
 pub mod chart;
+#[doc(hidden)]
 pub mod engine;
 mod error;
 pub mod explore;
 pub mod limits;
 pub mod network;
+pub mod nn;
 pub mod repr;
 pub mod results;
 pub mod settings;
 pub mod sweep;
+pub mod tensor;
 pub mod train;
+#[doc(hidden)]
 pub mod wire;
 
 pub use chart::Svg;
@@ -45,3 +43,4 @@ pub use explore::ExplorerConfig;
 pub use network::{default_input, DeepNetwork, NetworkConfig};
 pub use results::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
 pub use settings::{Activation, Shortcut};
+pub use tensor::{manual_seed, Device, Kind, Reduction, Tensor};

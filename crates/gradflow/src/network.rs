@@ -1,23 +1,29 @@
-//! The seed's `ExampleDeepNeuralNetwork`, as a notebook holds it: its settings. The engine draws
-//! its weights (exactly as PyTorch draws them after `torch.manual_seed(seed)`) and computes its
-//! gradients on each call; a report zeroes the gradients first, so the same settings always
-//! give the same report, and nothing but the settings needs to live in the notebook.
+//! The seed's `ExampleDeepNeuralNetwork`: its settings ([`NetworkConfig`]), and the network
+//! itself ([`DeepNetwork`]), whose weights the engine draws exactly as PyTorch draws them after
+//! `torch.manual_seed(seed)` and keeps, with their gradients, until the notebook drops it.
 //!
 //! ```
 //! use gradflow::DeepNetwork;
 //!
-//! let model = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123).build()?;
-//! assert_eq!(model.depth(), 5);
-//! assert_eq!(model.default_input(), [1.0, 0.0, -1.0]);
-//! # Ok::<(), gradflow::Error>(())
+//! let config = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).seed(123);
+//! assert_eq!(config.depth(), 5);
+//! assert_eq!(config.default_input(), [1.0, 0.0, -1.0]);
+//! let too_narrow = DeepNetwork::builder(&[3, 0, 1]).build().unwrap_err();
+//! assert_eq!(
+//!     too_narrow.to_string(),
+//!     "layer_sizes[1] is 0; every size must be a positive number of neurons (1 or more)"
+//! );
 //! ```
 
 use std::fmt;
 
-use crate::engine::{self, Request, Response};
+use crate::engine::{ask, Handle};
 use crate::limits::check_layer_sizes;
+use crate::nn::{named_tensors, requests::NamedParameters, requests::ZeroGrads, Module};
 use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
+use crate::tensor::{or_panic, Tensor};
+use crate::wire::{wire_struct, Id, Request};
 use crate::Result;
 
 /// The seed that every experiment draws its weights after unless told otherwise: the seed
@@ -111,11 +117,14 @@ impl NetworkConfig {
         check_layer_sizes(&self.layer_sizes)
     }
 
-    /// Checks the config and returns the network, or says which setting is wrong.
+    /// Checks the config and returns the network, its weights drawn in the engine, or says
+    /// which setting is wrong.
     pub fn build(&self) -> Result<DeepNetwork> {
         self.check()?;
+        let handle = Handle::new(ask(self)?);
         Ok(DeepNetwork {
             config: self.clone(),
+            handle,
         })
     }
 }
@@ -152,13 +161,58 @@ impl fmt::Display for NetworkConfig {
     }
 }
 
-/// The seed's `ExampleDeepNeuralNetwork`, for any depth: a checked config that a notebook
-/// variable keeps from one cell to the next. Its tensors live in the engine; for them in a
-/// cell, `:dep` the engine crate and use `gradflow_engine::DeepNetwork`.
-#[derive(Clone, Debug, PartialEq)]
+/// Building a network: the engine draws its weights and keeps them.
+impl Request for NetworkConfig {
+    const NAME: &'static str = "network";
+    type Answer = Id;
+}
+wire_struct!(NetworkConfig {
+    layer_sizes,
+    shortcut,
+    activation,
+    seed
+});
+
+/// The seed's `ExampleDeepNeuralNetwork`, for any depth. Its weights and their gradients live
+/// in the engine; a variable keeps the network from one cell to the next, and dropping it frees
+/// them. As in PyTorch, each backward pass adds into the gradients the network holds, until
+/// [`zero_grad`](DeepNetwork::zero_grad).
 pub struct DeepNetwork {
     config: NetworkConfig,
+    handle: Handle,
 }
+
+/// The engine's requests for a network, besides [`NetworkConfig`], which builds one.
+pub mod requests {
+    use crate::wire::{wire_request, Id};
+
+    /// `model(x)`: the seed's `forward`.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Forward {
+        pub model: Id,
+        pub x: Id,
+    }
+    wire_request!(Forward { model, x } => "forward", Id);
+
+    /// Each weight's gradient with its bias's (`name.weight` with `name.bias`), as a report's
+    /// layers, and the layer sizes the weights' shapes give.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ParameterGradients {
+        pub parameters: Vec<(String, Id)>,
+    }
+    wire_request!(ParameterGradients { parameters } => "parameter_gradients", (Vec<crate::LayerGradient>, Vec<i64>));
+
+    /// The seed's `print_gradients` on a freshly zeroed network, without the printing: one
+    /// forward and backward pass on one row of `input` against a zero target, then the report.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Gradients {
+        pub model: Id,
+        pub input: Vec<f64>,
+    }
+    wire_request!(Gradients { model, input } => "gradients", crate::GradientReport);
+}
+
+use requests::{Forward, Gradients, ParameterGradients};
 
 impl DeepNetwork {
     /// Starts a network with these sizes: the input width, then each layer's output width.
@@ -172,61 +226,68 @@ impl DeepNetwork {
         &self.config
     }
 
-    /// The number of Linear + activation layers, `layer_sizes.len() - 1`.
-    pub fn depth(&self) -> usize {
-        self.config.depth()
-    }
-
-    /// The sizes the network was built with.
-    pub fn layer_sizes(&self) -> &[i64] {
-        &self.config.layer_sizes
-    }
-
-    /// Whether the network adds shortcut connections.
-    pub fn shortcut(&self) -> Shortcut {
-        self.config.shortcut
-    }
-
-    /// The activation after each Linear layer.
-    pub fn activation(&self) -> Activation {
-        self.config.activation
-    }
-
-    /// The seed the weights were drawn after.
-    pub fn seed(&self) -> i64 {
-        self.config.seed
-    }
-
-    /// [`default_input`] for this network's input width: the seed's `[1, 0, -1]` for width 3.
-    pub fn default_input(&self) -> Vec<f32> {
-        self.config.default_input()
-    }
-
-    /// The seed's `print_gradients` without the printing: one forward and backward pass on
-    /// `input` against a zero target, then each layer's mean absolute gradient.
-    ///
-    /// Gradients are zeroed first, so calling it again gives the same report. The input is
-    /// one row of `layer_sizes[0]` values, rounded to float32 as `torch.tensor` rounds them.
-    pub fn gradients<T: Copy + Into<f64>>(&mut self, input: &[T]) -> Result<GradientReport> {
-        self.accumulated_gradients(input, 1)
-    }
-
-    /// Like [`gradients`](Self::gradients), but sums the gradients of `runs` passes, as
-    /// re-running the seed's Python cell `runs` times on one model does.
-    pub fn accumulated_gradients<T: Copy + Into<f64>>(
-        &mut self,
-        input: &[T],
-        runs: u32,
-    ) -> Result<GradientReport> {
-        let request = Request::Gradients {
-            network: self.config.clone(),
-            input: input.iter().map(|&value| value.into()).collect(),
-            runs,
+    /// [`forward`](Module::forward), returning the error.
+    pub fn f_forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let request = Forward {
+            model: self.handle.id(),
+            x: xs.id(),
         };
-        match engine::call(&request)? {
-            Response::Report(report) => Ok(report),
-            other => Err(engine::unexpected(&other)),
-        }
+        ask(&request).map(Tensor::from_id)
+    }
+
+    /// [`named_parameters`](DeepNetwork::named_parameters), returning the error.
+    pub fn f_named_parameters(&self) -> Result<Vec<(String, Tensor)>> {
+        let named = ask(&NamedParameters {
+            owner: self.handle.id(),
+        })?;
+        Ok(named_tensors(named))
+    }
+
+    /// Each layer's weight and bias with PyTorch's names (`layers.0.0.weight`, …), input side
+    /// first: the seed's `model.named_parameters()`.
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        or_panic(self.f_named_parameters())
+    }
+
+    /// [`zero_grad`](DeepNetwork::zero_grad), returning the error.
+    pub fn f_zero_grad(&self) -> Result<()> {
+        ask(&ZeroGrads {
+            owner: self.handle.id(),
+        })
+    }
+
+    /// Zeroes the gradients the network holds (PyTorch's `model.zero_grad()`).
+    pub fn zero_grad(&self) {
+        or_panic(self.f_zero_grad())
+    }
+
+    /// The report of the gradients the network holds now: what `print_gradients` just
+    /// printed, as lines and as a chart. A parameter without a gradient counts as zero.
+    pub fn gradient_report(&self) -> Result<GradientReport> {
+        let config = &self.config;
+        let report = GradientReport::of(
+            &self.f_named_parameters()?,
+            config.shortcut,
+            config.activation,
+        )?;
+        Ok(GradientReport {
+            seed: config.seed,
+            ..report
+        })
+    }
+
+    /// The seed's `print_gradients` without the printing, on gradients zeroed first: one
+    /// forward and backward pass on `input` against a zero target, then each layer's mean
+    /// absolute gradient. Calling it again gives the same report.
+    ///
+    /// The input is one row of `layer_sizes[0]` values, rounded to float32 as `torch.tensor`
+    /// rounds them.
+    pub fn gradients<T: Copy + Into<f64>>(&self, input: &[T]) -> Result<GradientReport> {
+        let request = Gradients {
+            model: self.handle.id(),
+            input: input.iter().map(|&value| value.into()).collect(),
+        };
+        ask(&request)
     }
 
     /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
@@ -235,9 +296,48 @@ impl DeepNetwork {
     }
 }
 
+/// `model.forward(&x)`, as the seed's `model(x)`.
+impl Module for DeepNetwork {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        or_panic(self.f_forward(xs))
+    }
+}
+
 /// Prints the network as PyTorch prints the seed's module, runs of equal layers folded.
 impl fmt::Display for DeepNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.config.fmt(f)
+    }
+}
+
+impl fmt::Debug for DeepNetwork {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeepNetwork")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl GradientReport {
+    /// The report of the gradients that a model's `named_parameters` hold now, for a model of
+    /// a cell's own: each `….weight` with its `….bias`, in order, and the layer sizes their
+    /// shapes give. `shortcut` and `activation` say what the chart's title says of the model.
+    pub fn of(
+        named_parameters: &[(String, Tensor)],
+        shortcut: impl Into<Shortcut>,
+        activation: Activation,
+    ) -> Result<GradientReport> {
+        let parameters = named_parameters
+            .iter()
+            .map(|(name, tensor)| (name.clone(), tensor.id()))
+            .collect();
+        let (layers, layer_sizes) = ask(&ParameterGradients { parameters })?;
+        Ok(GradientReport {
+            layers,
+            layer_sizes,
+            shortcut: shortcut.into(),
+            activation,
+            seed: 0,
+        })
     }
 }

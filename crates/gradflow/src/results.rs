@@ -1,5 +1,6 @@
-//! What the experiments produce, as plain numbers: gradient reports, depth sweeps and training
-//! runs. Nothing here computes with tch; the network fills these in and the charts read them.
+//! What the experiments produce, as plain numbers: gradient reports, depth sweeps, training
+//! runs and the explorer's grid. Nothing here computes: the engine fills these in, and its
+//! charts read them.
 //!
 //! ```
 //! use gradflow::{GradientReport, LayerGradient};
@@ -13,6 +14,7 @@ use std::fmt;
 
 use crate::repr::float_repr;
 use crate::settings::{Activation, Shortcut};
+use crate::wire::wire_struct;
 
 /// The gradients of one layer after a backward pass.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -40,12 +42,9 @@ pub struct GradientReport {
     pub shortcut: Shortcut,
     /// The activation after each Linear layer.
     pub activation: Activation,
-    /// The seed the weights were drawn after.
+    /// The seed the weights were drawn after (0 in a report of a model of a cell's own,
+    /// which drew them itself).
     pub seed: i64,
-    /// How many backward passes were summed (1 unless accumulated).
-    pub runs: u32,
-    /// The loss of the last pass.
-    pub loss: f64,
 }
 
 impl GradientReport {
@@ -237,3 +236,41 @@ impl fmt::Debug for Explorer {
             .finish()
     }
 }
+
+wire_struct!(LayerGradient {
+    name,
+    weight_mean,
+    weight_max,
+    bias_mean,
+    bias_max
+});
+wire_struct!(GradientReport {
+    layers,
+    layer_sizes,
+    shortcut,
+    activation,
+    seed
+});
+wire_struct!(SweepPoint {
+    width,
+    depth,
+    shortcut,
+    first_layer
+});
+wire_struct!(Sweep {
+    activation,
+    seed,
+    points
+});
+wire_struct!(Training {
+    shortcut,
+    losses,
+    gradients
+});
+wire_struct!(Explorer {
+    seed,
+    depths,
+    widths,
+    activations,
+    reports
+});

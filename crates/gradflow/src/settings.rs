@@ -12,6 +12,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::wire::wire_enum;
 use crate::Error;
 
 /// Whether each layer adds its input to its output (the seed's `use_shortcut`).
@@ -107,3 +108,6 @@ impl FromStr for Activation {
             .ok_or_else(|| Error::UnknownActivation(name.to_owned()))
     }
 }
+
+wire_enum!(Shortcut { 0 => Off, 1 => On });
+wire_enum!(Activation { 0 => Relu, 1 => Gelu, 2 => Tanh, 3 => Sigmoid });

@@ -16,10 +16,11 @@
 //! assert_eq!(error.to_string(), "a depth is 0; it must be from 1 to 100000 layers");
 //! ```
 
-use crate::engine::{self, Request, Response};
+use crate::engine::ask;
 use crate::network::SEED;
 use crate::results::{GradientReport, Sweep};
 use crate::settings::{Activation, Shortcut};
+use crate::wire::{wire_request, wire_struct, Request};
 use crate::{limits, Error, Result};
 
 /// How many inputs each network of a sweep sees at once.
@@ -86,10 +87,7 @@ impl SweepConfig {
     /// Builds and runs the networks of every width, depth and variant, in the engine.
     pub fn run(&self) -> Result<Sweep> {
         self.check()?;
-        match engine::call(&Request::Sweep(self.clone()))? {
-            Response::Sweep(sweep) => Ok(sweep),
-            other => Err(engine::unexpected(&other)),
-        }
+        ask(self)
     }
 
     /// The layers of every network the sweep builds.
@@ -106,6 +104,26 @@ pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
     sizes
 }
 
+/// Sweeping: the engine answers with the sweep.
+impl Request for SweepConfig {
+    const NAME: &'static str = "sweep";
+    type Answer = Sweep;
+}
+wire_struct!(SweepConfig {
+    widths,
+    depths,
+    activation,
+    seed
+});
+
+/// The network of `layer_sizes` with each activation, without and with shortcuts, from `seed`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationPairs {
+    pub layer_sizes: Vec<i64>,
+    pub seed: i64,
+}
+wire_request!(ActivationPairs { layer_sizes, seed } => "activation_pairs", Vec<(GradientReport, GradientReport)>);
+
 /// For each activation, the reports of the network without and with shortcuts, on the
 /// default input: what `chart::activation_grid` draws.
 pub fn activation_pairs<S: Copy + Into<i64>>(
@@ -114,8 +132,5 @@ pub fn activation_pairs<S: Copy + Into<i64>>(
 ) -> Result<Vec<(GradientReport, GradientReport)>> {
     let layer_sizes: Vec<i64> = layer_sizes.iter().map(|&size| size.into()).collect();
     limits::check_layer_sizes(&layer_sizes)?;
-    match engine::call(&Request::ActivationPairs { layer_sizes, seed })? {
-        Response::Pairs(pairs) => Ok(pairs),
-        other => Err(engine::unexpected(&other)),
-    }
+    ask(&ActivationPairs { layer_sizes, seed })
 }

@@ -17,10 +17,11 @@
 //! assert_eq!(error.to_string(), "the learning rate is -0.1; it must be a positive number");
 //! ```
 
-use crate::engine::{self, Request, Response};
+use crate::engine::ask;
 use crate::network::{SEED, SEED_SIZES};
 use crate::results::Training;
 use crate::settings::{Activation, Shortcut};
+use crate::wire::{wire_request, wire_struct};
 use crate::{limits, Error, Result};
 
 /// What to train and for how long.
@@ -106,19 +107,32 @@ fn run_variants<const N: usize>(
     variants: Vec<Shortcut>,
 ) -> Result<[Training; N]> {
     config.check()?;
-    let request = Request::Train {
+    let request = Train {
         config: config.clone(),
         variants,
     };
-    match engine::call(&request)? {
-        Response::Trainings(trainings) => {
-            let got = trainings.len();
-            trainings.try_into().map_err(|_| {
-                Error::Engine(format!(
-                    "answered {got} trainings for {N}; run `make setup` to rebuild it"
-                ))
-            })
-        }
-        other => Err(engine::unexpected(&other)),
-    }
+    let trainings = ask(&request)?;
+    let got = trainings.len();
+    trainings.try_into().map_err(|_| {
+        Error::Engine(format!(
+            "answered {got} trainings for {N}; run `make setup` to rebuild it"
+        ))
+    })
 }
+
+wire_struct!(TrainConfig {
+    layer_sizes,
+    activation,
+    seed,
+    steps,
+    learning_rate,
+    samples
+});
+
+/// Trains each of `variants` on one task, as `config` says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Train {
+    pub config: TrainConfig,
+    pub variants: Vec<Shortcut>,
+}
+wire_request!(Train { config, variants } => "train", Vec<Training>);

@@ -9,11 +9,11 @@
 //! vermillion without shortcut, blue with it.
 //!
 //! ```
-//! use gradflow_engine::{chart, DeepNetwork, NetworkConfig, Shortcut};
+//! use gradflow_engine::{chart, Network, NetworkConfig, Shortcut};
 //!
 //! let config = NetworkConfig::default();
-//! let without = DeepNetwork::new(&config)?.gradients(&[1.0, 0.0, -1.0])?;
-//! let with = DeepNetwork::new(&config.shortcut(Shortcut::On))?.gradients(&[1.0, 0.0, -1.0])?;
+//! let without = Network::new(&config)?.gradients(&[1.0, 0.0, -1.0])?;
+//! let with = Network::new(&config.shortcut(Shortcut::On))?.gradients(&[1.0, 0.0, -1.0])?;
 //! let svg = chart::compare(&without, &with)?;
 //! assert!(svg.as_str().starts_with("<svg"));
 //! # Ok::<(), gradflow_engine::Error>(())
@@ -40,24 +40,16 @@ pub use explorer::{explorer_html, explorer_page};
 pub use heatmap::gradient_heatmap;
 pub use lines::{loss_chart, sweep_chart};
 
-/// What a notebook asked to be drawn: an SVG chart, or the explorer's HTML.
-pub enum Drawn {
-    Svg(Svg),
-    Html(String),
-}
-
-/// Draws what a notebook asked for.
-pub fn draw(drawing: &Drawing) -> Result<Drawn> {
-    Ok(match drawing {
-        Drawing::Layers(report) => Drawn::Svg(layer_chart(report)?),
-        Drawing::Compare(without, with) => Drawn::Svg(compare(without, with)?),
-        Drawing::ActivationGrid(pairs) => Drawn::Svg(activation_grid(pairs)?),
-        Drawing::Sweep(sweep) => Drawn::Svg(sweep_chart(sweep)?),
-        Drawing::Loss(runs) => Drawn::Svg(loss_chart(runs)?),
-        Drawing::Heatmap(runs) => Drawn::Svg(gradient_heatmap(runs)?),
-        Drawing::ExplorerHtml(explorer) => Drawn::Html(explorer_html(explorer)?),
-        Drawing::ExplorerPage(explorer) => Drawn::Html(explorer_page(explorer)?),
-    })
+/// Draws the chart a notebook asked for.
+pub fn draw(drawing: &Drawing) -> Result<Svg> {
+    match drawing {
+        Drawing::Layers(report) => layer_chart(report),
+        Drawing::Compare(without, with) => compare(without, with),
+        Drawing::ActivationGrid(pairs) => activation_grid(pairs),
+        Drawing::Sweep(sweep) => sweep_chart(sweep),
+        Drawing::Loss(runs) => loss_chart(runs),
+        Drawing::Heatmap(runs) => gradient_heatmap(runs),
+    }
 }
 
 /// Okabe–Ito vermillion, the colour of every network without shortcut connections.

@@ -68,7 +68,7 @@ impl Parsed {
 }
 
 fn seed_report(shortcut: Shortcut) -> GradientReport {
-    let mut model = DeepNetwork::builder(&SEED_SIZES)
+    let model = DeepNetwork::builder(&SEED_SIZES)
         .shortcut(shortcut)
         .build()
         .unwrap();
@@ -142,7 +142,7 @@ fn thirty_orders_of_magnitude_fit_one_log_axis() {
 
 #[test]
 fn deep_networks_get_numbered_layers_and_no_value_labels() {
-    let mut model = DeepNetwork::builder(&[3; 65])
+    let model = DeepNetwork::builder(&[3; 65])
         .shortcut(Shortcut::On)
         .build()
         .unwrap();

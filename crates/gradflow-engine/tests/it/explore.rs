@@ -132,11 +132,11 @@ fn the_task_depends_on_the_seed_only() {
 #[test]
 fn activations_side_by_side() {
     let pairs = activation_pairs(&SEED_SIZES, 123).unwrap();
-    let mut seed_gelu = DeepNetwork::builder(&SEED_SIZES)
+    let seed_gelu = DeepNetwork::builder(&SEED_SIZES)
         .activation(Activation::Gelu)
         .build()
         .unwrap();
-    assert_eq!(seed_gelu.default_input(), SEED_INPUT);
+    assert_eq!(seed_gelu.config().default_input(), SEED_INPUT);
     assert_eq!(pairs[1].0, seed_gelu.gradients(&SEED_INPUT).unwrap());
     let svg = chart::activation_grid(&pairs).unwrap();
     svg.save(output_dir().join("activations.svg")).unwrap();

@@ -30,13 +30,13 @@ fn every_setting_holds_the_networks_own_report() {
         for width in [1, 3, 8] {
             for depth in 1..=4 {
                 for shortcut in Shortcut::BOTH {
-                    let mut model = DeepNetwork::builder(&square_sizes(width, depth))
+                    let model = DeepNetwork::builder(&square_sizes(width, depth))
                         .activation(activation)
                         .shortcut(shortcut)
                         .seed(7)
                         .build()
                         .unwrap();
-                    let own = model.gradients(&model.default_input()).unwrap();
+                    let own = model.gradients(&model.config().default_input()).unwrap();
                     let held = explorer.report(depth, width, activation, shortcut);
                     assert_eq!(
                         held,

@@ -4,20 +4,26 @@
 
 use gradflow::{Activation, DeepNetwork, Shortcut};
 
+use super::support::print_network_gradients;
+
 use super::support::{
     assert_close_to, close_to, SEED_INPUT, SEED_SIZES, SEED_WITHOUT_SHORTCUT_TWICE,
     SEED_WITH_SHORTCUT,
 };
 
+/// The means the seed's `print_gradients` leaves in the model after `runs` runs of its cell.
 fn weight_means(shortcut: Shortcut, activation: Activation, runs: u32) -> Vec<f64> {
-    let mut model = DeepNetwork::builder(&SEED_SIZES)
+    let model = DeepNetwork::builder(&SEED_SIZES)
         .shortcut(shortcut)
         .activation(activation)
         .seed(123)
         .build()
         .expect("the seed's network");
+    for _ in 0..runs {
+        print_network_gradients(&model, &SEED_INPUT);
+    }
     model
-        .accumulated_gradients(&SEED_INPUT, runs)
+        .gradient_report()
         .expect("report")
         .weight_means()
         .into_iter()

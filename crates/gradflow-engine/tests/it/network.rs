@@ -1,13 +1,24 @@
 //! The network and its reports: settings, errors, idempotence and accumulation.
 
 use gradflow::{default_input, Activation, DeepNetwork, Error, NetworkConfig, Shortcut};
-use gradflow_engine::DeepNetwork as Model;
+use gradflow_engine::Network as Model;
 
-use super::support::{assert_close_to, printed_means, SEED_INPUT, SEED_SIZES, SEED_WITH_SHORTCUT};
+use super::support::{
+    assert_close_to, print_network_gradients, printed_means, SEED_INPUT, SEED_SIZES,
+    SEED_WITH_SHORTCUT,
+};
 
 /// The seed's network in the engine, with its tensors.
 fn seed_model(shortcut: Shortcut) -> Model {
     Model::new(&NetworkConfig::new(&SEED_SIZES).shortcut(shortcut)).expect("the seed's network")
+}
+
+/// The seed's network as a notebook holds it.
+fn notebook_model(shortcut: Shortcut) -> DeepNetwork {
+    DeepNetwork::builder(&SEED_SIZES)
+        .shortcut(shortcut)
+        .build()
+        .expect("the seed's network")
 }
 
 /// `model.layers[0][0].weight[0, 0]`.
@@ -26,18 +37,18 @@ fn parameters_are_weight_then_bias_layer_by_layer() {
 
 #[test]
 fn builder_defaults_are_the_seeds() {
-    let model = seed_model(Shortcut::Off);
-    assert_eq!(model.depth(), 5);
-    assert_eq!(model.layer_sizes(), SEED_SIZES);
-    assert_eq!((model.activation(), model.seed()), (Activation::Relu, 123));
+    let config = notebook_model(Shortcut::Off).config().clone();
+    assert_eq!(config.depth(), 5);
+    assert_eq!(config.layer_sizes, SEED_SIZES);
+    assert_eq!((config.activation, config.seed), (Activation::Relu, 123));
 }
 
 #[test]
 fn depth_follows_the_size_list() {
     for depth in [1, 2, 7, 40] {
         let sizes = vec![4; depth + 1];
-        let mut model = DeepNetwork::builder(&sizes).build().expect("network");
-        assert_eq!(model.depth(), depth);
+        let model = DeepNetwork::builder(&sizes).build().expect("network");
+        assert_eq!(model.config().depth(), depth);
         assert_eq!(
             model.gradients(&[0.5; 4]).expect("report").layers.len(),
             depth
@@ -69,7 +80,7 @@ fn networks_built_in_parallel_threads_get_their_own_seeds_weights() {
 
 #[test]
 fn rerunning_gradients_gives_the_same_report() {
-    let mut model = seed_model(Shortcut::Off);
+    let model = notebook_model(Shortcut::Off);
     let first = model.gradients(&SEED_INPUT).unwrap();
     for _ in 0..3 {
         assert_eq!(model.gradients(&SEED_INPUT).unwrap(), first);
@@ -77,23 +88,32 @@ fn rerunning_gradients_gives_the_same_report() {
 }
 
 #[test]
-fn two_accumulated_runs_are_exactly_twice_one_run() {
-    let mut model = seed_model(Shortcut::Off);
+fn a_second_run_of_print_gradients_doubles_the_gradients_and_zero_grad_undoes_it() {
+    let model = notebook_model(Shortcut::Off);
     let once = model.gradients(&SEED_INPUT).unwrap();
-    let twice = model.accumulated_gradients(&SEED_INPUT, 2).unwrap();
-    assert_eq!(twice.runs, 2);
+    // `gradients` zeroed first; the seed's cell adds a second pass to the one it left.
+    let printed = print_network_gradients(&model, &SEED_INPUT);
+    let twice = model.gradient_report().unwrap();
+    assert_eq!(printed, format!("{twice}\n"));
     for (one, two) in once.layers.iter().zip(&twice.layers) {
         assert_eq!(two.weight_mean, 2.0 * one.weight_mean, "{}", one.name);
         assert_eq!(two.bias_max, 2.0 * one.bias_max, "{}", one.name);
     }
-    // The default stays idempotent after an accumulated report.
+    model.zero_grad();
+    assert_eq!(print_network_gradients(&model, &SEED_INPUT), format!("{once}\n"));
+    // `gradients` stays idempotent after accumulated passes.
     assert_eq!(model.gradients(&SEED_INPUT).unwrap(), once);
 }
 
 #[test]
-fn report_keeps_bias_gradients_maxima_and_loss() {
+fn a_network_without_gradients_reports_zeros() {
+    let report = notebook_model(Shortcut::Off).gradient_report().unwrap();
+    assert_eq!(report.weight_means(), [0.0; 5]);
+}
+
+#[test]
+fn report_keeps_bias_gradients_and_maxima() {
     let report = seed_model(Shortcut::On).gradients(&SEED_INPUT).unwrap();
-    assert!(report.loss > 0.0);
     for layer in &report.layers {
         assert!(layer.weight_max >= layer.weight_mean && layer.bias_max >= layer.bias_mean);
     }
@@ -186,7 +206,7 @@ fn bad_layer_sizes_are_typed_errors_that_say_what_to_fix() {
 #[test]
 fn bad_inputs_are_typed_errors_across_the_boundary() {
     // The notebook's network: the engine refuses the input and the variant comes back.
-    let mut model = DeepNetwork::builder(&SEED_SIZES).build().unwrap();
+    let model = DeepNetwork::builder(&SEED_SIZES).build().unwrap();
     let error = model.gradients(&[1.0, 2.0]).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -203,10 +223,6 @@ fn bad_inputs_are_typed_errors_across_the_boundary() {
     assert!(matches!(
         model.gradients(&[1e39, 0.0, 0.0]),
         Err(Error::NonFiniteInput { index: 0, .. })
-    ));
-    assert!(matches!(
-        model.accumulated_gradients(&SEED_INPUT, 0),
-        Err(Error::ZeroRuns)
     ));
     // The model is still usable after refusing bad input.
     assert_eq!(model.gradients(&SEED_INPUT).unwrap().layers.len(), 5);

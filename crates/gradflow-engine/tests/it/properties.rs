@@ -60,7 +60,7 @@ proptest! {
         seed in any::<i64>(),
     ) {
         let builder = DeepNetwork::builder(&sizes).shortcut(shortcut).activation(activation).seed(seed);
-        let mut model = match builder.build() {
+        let model = match builder.build() {
             Ok(model) => model,
             Err(Error::TooFewSizes { got }) => {
                 prop_assert_eq!(got, sizes.len());

@@ -1,7 +1,9 @@
 //! Differential tests against PyTorch: the reference `tests/reference/pytorch_reference.py`
 //! (the seed's code, generalised) runs in the project's venv, and its printed lines must
-//! equal gradflow's character for character. Gradient reports here, through the notebooks'
-//! path (the engine's server); trainings and sweeps in `pytorch_experiments`.
+//! equal gradflow's character for character. The seed's `print_gradients` here, written as
+//! notebook 01's cell writes it, on tensors in the engine (through its server); models of a
+//! cell's own and the tensor surface in `pytorch_tensors`; trainings and sweeps in
+//! `pytorch_experiments`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +13,8 @@ use gradflow::repr::float_repr;
 use gradflow::{Activation, DeepNetwork, Shortcut};
 
 use super::support::{
-    close_to, printed_means, workspace, SplitMix, SEED_INPUT, SEED_SIZES, SEED_WITH_SHORTCUT,
+    close_to, print_network_gradients, printed_means, workspace, SplitMix, SEED_INPUT,
+    SEED_SIZES, SEED_WITH_SHORTCUT,
 };
 
 /// The venv's python, or `$GRADFLOW_PYTHON` where a conda user has torch elsewhere.
@@ -89,30 +92,54 @@ impl Spec {
         )
     }
 
-    /// What the reference prints for this spec, computed by gradflow.
+    /// What the reference prints for this spec, computed by gradflow: the model, then what
+    /// the last of `runs` runs of the seed's `print_gradients` cell prints.
     fn gradflow(&self) -> String {
-        let mut model = DeepNetwork::builder(&self.layer_sizes)
+        let model = DeepNetwork::builder(&self.layer_sizes)
             .shortcut(self.shortcut)
             .activation(self.activation)
             .seed(self.seed)
             .build()
             .expect("valid spec");
-        let report = model
-            .accumulated_gradients(&self.input, self.runs)
-            .expect("report");
-        format!("{model}\n{report}\n")
+        let mut printed = String::new();
+        for _ in 0..self.runs {
+            printed = print_network_gradients(&model, &self.input);
+        }
+        format!("{model}\n{printed}")
     }
 }
 
-/// The seed's and the book's experiments, then random ones: depths 1–40, widths 1–64, every
-/// activation with and without shortcut, several seeds, inputs and run counts.
+/// The seed's and the book's experiments, each run once and twice; every activation with and
+/// without shortcut at depths 1–12 and widths 1–16; then random ones: depths 1–40, widths
+/// 1–64, several seeds, inputs and run counts.
 fn specs() -> Vec<Spec> {
-    let mut specs = vec![
-        Spec::seed(Shortcut::Off, Activation::Relu, 2),
-        Spec::seed(Shortcut::On, Activation::Relu, 1),
-        Spec::seed(Shortcut::Off, Activation::Gelu, 1),
-        Spec::seed(Shortcut::On, Activation::Gelu, 1),
-    ];
+    let mut specs = vec![];
+    for runs in [1, 2] {
+        for activation in [Activation::Relu, Activation::Gelu] {
+            for shortcut in Shortcut::BOTH {
+                specs.push(Spec::seed(shortcut, activation, runs));
+            }
+        }
+    }
+    let mut rng = SplitMix(22);
+    for activation in Activation::ALL {
+        for shortcut in Shortcut::BOTH {
+            for depth in [1, 2, 5, 12] {
+                let width = rng.range(1, 16) as i64;
+                let mut layer_sizes = vec![width; depth + 1];
+                layer_sizes[depth] = rng.range(1, 16) as i64;
+                let input = (0..width).map(|_| rng.unit()).collect();
+                specs.push(Spec {
+                    layer_sizes,
+                    shortcut,
+                    activation,
+                    seed: rng.range(0, 100_000) as i64,
+                    input,
+                    runs: 1 + (depth % 2) as u32,
+                });
+            }
+        }
+    }
     let mut rng = SplitMix(2026);
     for i in 0..32 {
         let depth = rng.range(1, 40) as usize;

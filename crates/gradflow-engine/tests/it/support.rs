@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use gradflow::{Activation, GradientReport, LayerGradient, Shortcut};
+use std::fmt::Write;
+
+use gradflow::nn::Module;
+use gradflow::{Activation, DeepNetwork, GradientReport, Kind, LayerGradient, Reduction, Shortcut, Tensor};
 
 /// The seed's experiment: `layer_sizes = [3, 3, 3, 3, 3, 1]`, `sample_input = [[1., 0., -1.]]`.
 pub const SEED_SIZES: [i64; 6] = [3, 3, 3, 3, 3, 1];
@@ -116,7 +119,45 @@ pub fn report_of(values: &[f32], shortcut: Shortcut) -> GradientReport {
         layer_sizes,
         shortcut,
         activation: Activation::Relu,
-        runs: 1,
         ..GradientReport::default()
     }
+}
+
+/// The seed's `print_gradients`, as notebook 01's cell writes it, returning the lines it
+/// prints: a forward pass, a zero target, the mean squared error, a backward pass that adds
+/// into the gradients the model holds, and each weight's mean |gradient|. `named_parameters`
+/// is the model's (a `DeepNetwork`'s, or a var store's for a model of a cell's own).
+pub fn print_gradients(
+    model: &dyn Module,
+    named_parameters: &dyn Fn() -> Vec<(String, Tensor)>,
+    x: &Tensor,
+    outputs: usize,
+) -> String {
+    // Forward pass
+    let output = model.forward(x);
+    let target = Tensor::from_slice2(&[vec![0.0; outputs]]);
+
+    // Calculate loss based on how close the target
+    // and output are
+    let loss = output.mse_loss(&target, Reduction::Mean);
+
+    // Backward pass to calculate the gradients
+    loss.backward();
+
+    let mut printed = String::new();
+    for (name, param) in named_parameters() {
+        if name.contains("weight") {
+            // Print the mean absolute gradient of the weights
+            let mean = param.grad().abs().mean(Kind::Float).item();
+            writeln!(printed, "{name} has gradient mean of {mean}").expect("a string");
+        }
+    }
+    printed
+}
+
+/// [`print_gradients`] of a notebook's `DeepNetwork` on one row of `input`.
+pub fn print_network_gradients(model: &DeepNetwork, input: &[f32]) -> String {
+    let outputs = *model.config().layer_sizes.last().expect("sizes") as usize;
+    let x = Tensor::from_slice2(&[input]);
+    print_gradients(model, &|| model.named_parameters(), &x, outputs)
 }

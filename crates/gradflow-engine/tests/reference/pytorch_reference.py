@@ -15,6 +15,14 @@ gradient| averaged over "networks" consecutive seeds, each on a batch of "batch"
     {"kind": "sweep", "width": 3, "depth": 8, "shortcut": false, "activation": "relu",
      "seed": 123, "networks": 8, "batch": 64}
 
+A line with "kind": "custom" builds a model as notebook 02's architecture cell writes it, with
+one of its edited forward rules ("seed", "every_second": a shortcut every second layer, "scaled":
+the shortcut adds half the layer's output, "no_last_activation"), after torch.manual_seed(seed),
+and prints the seed's print_gradients lines "runs" times:
+    {"kind": "custom", "rule": "scaled", "layer_sizes": [3, 3, 3, 1], "shortcut": true,
+     "activation": "tanh", "seed": 123, "input": [1.0, 0.0, -1.0], "runs": 1}
+A line with "kind": "surface" prints each tensor operation of the notebooks' crate once.
+
 An optional "mutation" makes a deliberately wrong reference, to show that the tests catch such
 a bug: "drop_shortcut" ignores use_shortcut, "init_bound" draws the weights from
 U(-sqrt(6/fan_in), sqrt(6/fan_in)) (kaiming_uniform_ with a=0) instead of PyTorch's default,
@@ -41,6 +49,9 @@ class GELU(nn.Module):
 
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+# A model of a cell's own uses PyTorch's modules, GELU's tanh approximation among them.
+OWN_ACTIVATIONS = {"relu": nn.ReLU, "gelu_tanh": lambda: nn.GELU(approximate="tanh"),
+                   "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
 class ExampleDeepNeuralNetwork(nn.Module):
@@ -129,6 +140,87 @@ def sweep_point(spec):
     print(spec["width"], spec["depth"], str(spec["shortcut"]).lower(), repr(mean))
 
 
+class OwnNetwork(nn.Module):
+    """Notebook 02's architecture cell, with one of its edited forward rules."""
+
+    def __init__(self, layer_sizes, use_shortcut, activation, rule):
+        super().__init__()
+        self.use_shortcut = use_shortcut
+        self.rule = rule
+        last = len(layer_sizes) - 2
+        self.layers = nn.ModuleList([
+            nn.Sequential(nn.Linear(layer_sizes[i], layer_sizes[i + 1]),
+                          *([] if rule == "no_last_activation" and i == last else [activation()]))
+            for i in range(len(layer_sizes) - 1)
+        ])
+
+    def forward(self, x):
+        for i, layer in enumerate(self.layers):
+            layer_output = layer(x)
+            shortcut = self.use_shortcut and x.shape == layer_output.shape
+            if shortcut and (self.rule != "every_second" or i % 2 == 1):
+                if self.rule == "scaled":
+                    x = x + 0.5 * layer_output
+                else:
+                    x = x + layer_output
+            else:
+                x = layer_output
+        return x
+
+
+def custom(spec):
+    torch.manual_seed(spec["seed"])
+    model = OwnNetwork(spec["layer_sizes"], spec["shortcut"], OWN_ACTIVATIONS[spec["activation"]],
+                       spec["rule"])
+    x = torch.tensor([spec["input"]])
+    for _ in range(spec["runs"]):
+        output = model(x)
+        loss = nn.MSELoss()(output, torch.zeros_like(output))
+        loss.backward()
+        for name, param in model.named_parameters():
+            if 'weight' in name:
+                print(f"{name} has gradient mean of {param.grad.abs().mean().item()}")
+
+
+def surface(spec):
+    """Each operation of the notebooks' tensors once, printed (tests/it/pytorch_tensors.rs)."""
+    import torch.nn.functional as F
+    x = torch.tensor([[1., 0., -1.]])
+    print(x)
+    torch.manual_seed(7)
+    layer = nn.Linear(3, 2)
+    y = layer(x)
+    print(y)
+    print(y + y)
+    print(y * 0.5)
+    print(y.relu())
+    print(y.tanh())
+    print(y.sigmoid())
+    print(F.gelu(y))
+    print(F.gelu(y, approximate="tanh"))
+    loss = F.mse_loss(y, torch.tensor([[0., 0.]]))
+    print(loss)
+    loss.backward()
+    grad = layer.weight.grad
+    print(grad)
+    print(grad.abs())
+    print(grad.abs().mean())
+    print(grad.abs().sum())
+    print(grad.abs().max())
+    print(grad.abs().mean(dtype=torch.float64))
+    print(grad.abs().mean().item())
+    print(grad[0, 1].item())
+    print(list(y.shape))
+    for name, parameter in layer.named_parameters():
+        print(name)
+        print(parameter)
+    layer.weight.grad.zero_()
+    print(layer.weight.grad)
+    wide = nn.Linear(40, 30)
+    print(wide.weight)
+    print(torch.tensor([1e-5, 2.0, 3000.0]))
+
+
 def main():
     for line in sys.stdin:
         if not line.strip():
@@ -136,7 +228,7 @@ def main():
         spec = json.loads(line)
         kind = spec.get("kind", "gradients")
         if kind != "gradients":
-            {"train": train, "sweep": sweep_point}[kind](spec)
+            {"train": train, "sweep": sweep_point, "custom": custom, "surface": surface}[kind](spec)
             print("---", flush=True)
             continue
         mutation = spec.get("mutation")

@@ -1,0 +1,275 @@
+//! Models in a notebook cell, spelled as `tch::nn` spells them: a [`VarStore`] that holds the
+//! parameters by name, [`linear`] layers drawn as PyTorch's `nn.Linear` draws them, a
+//! [`Sequential`] of layers and functions, and the [`Module`] trait with its `forward`. The
+//! parameters live in the engine; a student's own `forward` runs in the cell, one operation
+//! at a time, exactly as the seed's Python runs it.
+//!
+//! ```no_run
+//! use gradflow::nn::{self, Module};
+//! use gradflow::{manual_seed, Device, Tensor};
+//!
+//! manual_seed(123);
+//! let vs = nn::VarStore::new(Device::Cpu);
+//! let layer = nn::seq()
+//!     .add(nn::linear(&vs.root() / "layers" / 0 / 0, 3, 3, Default::default()))
+//!     .add_fn(|x| x.relu());
+//! let y = layer.forward(&Tensor::from_slice2(&[[1., 0., -1.]]));
+//! let names: Vec<String> = vs.named_parameters().into_iter().map(|(name, _)| name).collect();
+//! assert_eq!(names, ["layers.0.0.weight", "layers.0.0.bias"]);
+//! ```
+
+use std::borrow::Borrow;
+use std::ops::Div;
+
+use crate::engine::{ask, Handle};
+use crate::tensor::{or_panic, Device, Tensor};
+use crate::wire::Id;
+use crate::Result;
+
+/// A model: what it computes from its input (`nn.Module.forward`).
+pub trait Module {
+    fn forward(&self, xs: &Tensor) -> Tensor;
+}
+
+/// Holds a model's parameters in the engine, by name, in the order they were made: the order
+/// of PyTorch's `named_parameters()`.
+pub struct VarStore {
+    handle: Handle,
+}
+
+/// A place in a [`VarStore`], named as PyTorch names modules: `&vs.root() / "layers" / 0 / 0`
+/// names the parameters `layers.0.0.weight` and `layers.0.0.bias`.
+#[derive(Clone)]
+pub struct Path<'a> {
+    vs: &'a VarStore,
+    names: Vec<String>,
+}
+
+/// A Linear layer's parameters: `weight` of shape `[out, in]` and the `bias`.
+pub struct Linear {
+    pub ws: Tensor,
+    pub bs: Option<Tensor>,
+}
+
+/// Whether a [`linear`] layer has a bias (`nn.Linear(…, bias=True)` unless told otherwise).
+/// Its weights are always drawn as PyTorch draws them.
+#[derive(Clone, Copy, Debug)]
+pub struct LinearConfig {
+    pub bias: bool,
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        LinearConfig { bias: true }
+    }
+}
+
+/// Layers and functions applied one after the other (`nn.Sequential`).
+#[derive(Default)]
+pub struct Sequential {
+    layers: Vec<Box<dyn Module>>,
+}
+
+/// A function used as a layer, such as an activation: `nn::func(|x| x.relu())`.
+pub struct Func<F: Fn(&Tensor) -> Tensor> {
+    f: F,
+}
+
+/// The engine's requests for models.
+pub mod requests {
+    use crate::wire::{wire_request, Id};
+
+    /// A new, empty var store.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NewVarStore {}
+    wire_request!(NewVarStore {} => "var_store", Id);
+
+    /// `nn.Linear(fan_in, fan_out)` in `vs` under `name`: the weight, then the bias, drawn as
+    /// PyTorch draws them from the generator's current state.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NewLinear {
+        pub vs: Id,
+        pub name: String,
+        pub fan_in: i64,
+        pub fan_out: i64,
+        pub bias: bool,
+    }
+    wire_request!(NewLinear { vs, name, fan_in, fan_out, bias } => "linear_layer", (Id, Option<Id>));
+
+    /// `model.named_parameters()` of a var store or a network.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct NamedParameters {
+        pub owner: Id,
+    }
+    wire_request!(NamedParameters { owner } => "named_parameters", Vec<(String, Id)>);
+
+    /// `model.zero_grad()` of a var store or a network.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ZeroGrads {
+        pub owner: Id,
+    }
+    wire_request!(ZeroGrads { owner } => "zero_grads", ());
+}
+
+use requests::*;
+
+/// Each `(name, id)` as a name and a tensor the notebook owns.
+pub(crate) fn named_tensors(named: Vec<(String, Id)>) -> Vec<(String, Tensor)> {
+    named
+        .into_iter()
+        .map(|(name, id)| (name, Tensor::from_id(id)))
+        .collect()
+}
+
+impl VarStore {
+    /// An empty store; its tensors are computed on the engine's CPU.
+    pub fn new(device: Device) -> VarStore {
+        or_panic(VarStore::f_new(device))
+    }
+
+    /// [`new`](VarStore::new), returning the error.
+    pub fn f_new(_device: Device) -> Result<VarStore> {
+        let handle = Handle::new(ask(&NewVarStore {})?);
+        Ok(VarStore { handle })
+    }
+
+    /// The place of the model's top-level parameters.
+    pub fn root(&self) -> Path<'_> {
+        Path {
+            vs: self,
+            names: Vec::new(),
+        }
+    }
+
+    /// [`named_parameters`](VarStore::named_parameters), returning the error.
+    pub fn f_named_parameters(&self) -> Result<Vec<(String, Tensor)>> {
+        let named = ask(&NamedParameters {
+            owner: self.handle.id(),
+        })?;
+        Ok(named_tensors(named))
+    }
+
+    /// Every parameter with its name, in the order they were made (PyTorch's
+    /// `model.named_parameters()`).
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        or_panic(self.f_named_parameters())
+    }
+
+    /// [`zero_grad`](VarStore::zero_grad), returning the error.
+    pub fn f_zero_grad(&self) -> Result<()> {
+        ask(&ZeroGrads {
+            owner: self.handle.id(),
+        })
+    }
+
+    /// Zeroes the gradients every parameter holds (PyTorch's `model.zero_grad()`).
+    pub fn zero_grad(&self) {
+        or_panic(self.f_zero_grad())
+    }
+}
+
+impl<'a, T: ToString> Div<T> for &Path<'a> {
+    type Output = Path<'a>;
+
+    fn div(self, name: T) -> Path<'a> {
+        let mut names = self.names.clone();
+        names.push(name.to_string());
+        Path { vs: self.vs, names }
+    }
+}
+
+impl<'a, T: ToString> Div<T> for Path<'a> {
+    type Output = Path<'a>;
+
+    fn div(self, name: T) -> Path<'a> {
+        &self / name
+    }
+}
+
+/// [`linear`], returning the error.
+pub fn f_linear<'a, P: Borrow<Path<'a>>>(
+    path: P,
+    in_dim: i64,
+    out_dim: i64,
+    config: LinearConfig,
+) -> Result<Linear> {
+    let path = path.borrow();
+    let request = NewLinear {
+        vs: path.vs.handle.id(),
+        name: path.names.join("."),
+        fan_in: in_dim,
+        fan_out: out_dim,
+        bias: config.bias,
+    };
+    let (ws, bs) = ask(&request)?;
+    Ok(Linear {
+        ws: Tensor::from_id(ws),
+        bs: bs.map(Tensor::from_id),
+    })
+}
+
+/// `nn.Linear(in_dim, out_dim)` at `path`: its weight and bias drawn as PyTorch draws them
+/// (after [`crate::manual_seed`], the same numbers), named `path.weight` and `path.bias`.
+pub fn linear<'a, P: Borrow<Path<'a>>>(
+    path: P,
+    in_dim: i64,
+    out_dim: i64,
+    config: LinearConfig,
+) -> Linear {
+    or_panic(f_linear(path, in_dim, out_dim, config))
+}
+
+impl Module for Linear {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.linear(&self.ws, self.bs.as_ref())
+    }
+}
+
+/// An empty [`Sequential`].
+pub fn seq() -> Sequential {
+    Sequential::default()
+}
+
+impl Sequential {
+    /// Appends a layer.
+    pub fn add<M: Module + 'static>(mut self, layer: M) -> Sequential {
+        self.layers.push(Box::new(layer));
+        self
+    }
+
+    /// Appends a function, such as an activation: `.add_fn(|x| x.relu())`.
+    pub fn add_fn<F: Fn(&Tensor) -> Tensor + 'static>(self, f: F) -> Sequential {
+        self.add(func(f))
+    }
+
+    /// The number of layers and functions.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+}
+
+impl Module for Sequential {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        let mut layers = self.layers.iter();
+        let Some(first) = layers.next() else {
+            return xs.shallow_clone();
+        };
+        layers.fold(first.forward(xs), |x, layer| layer.forward(&x))
+    }
+}
+
+/// A function as a layer.
+pub fn func<F: Fn(&Tensor) -> Tensor>(f: F) -> Func<F> {
+    Func { f }
+}
+
+impl<F: Fn(&Tensor) -> Tensor> Module for Func<F> {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        (self.f)(xs)
+    }
+}

@@ -1,0 +1,445 @@
+//! How requests, answers and errors cross the boundary between a notebook and the engine: a
+//! small text encoding, written by hand so that the notebooks' crate needs no serde.
+//!
+//! Every value is a run of tokens, each followed by a space: whole numbers in decimal, floats
+//! as the decimal of their bits (exact, NaN, infinities and signed zeros included), strings as
+//! `length:bytes`, lists as their length and then their items. A message is its length in
+//! bytes on a line of its own, then its tokens. A request starts with [`VERSION`] and its
+//! [`Request::NAME`]; the engine answers with [`Frame`]s.
+//!
+//! ```
+//! use gradflow::wire::{decode, encode};
+//! use gradflow::{LayerGradient, Shortcut};
+//!
+//! let layer = LayerGradient { name: "layers.0.0.weight".into(), weight_mean: 0.1, ..Default::default() };
+//! assert_eq!(decode::<LayerGradient>(&encode(&layer))?, layer);
+//! assert_eq!(encode(&Shortcut::On), b"1 ");
+//! # Ok::<(), gradflow::Error>(())
+//! ```
+
+use std::io::{BufRead, Read, Write};
+use std::ops::RangeInclusive;
+
+use crate::{Error, Result};
+
+/// Which encoding a message speaks: an engine built from other sources refuses it, and the
+/// notebook is told to rebuild the engine instead of reading numbers wrongly.
+pub const VERSION: u32 = 2;
+
+/// The longest message either side reads (the explorer's grid, the largest, is a few MiB):
+/// a peer that announces more is refused before anything is allocated for it.
+pub const MAX_MESSAGE: usize = 256 << 20;
+
+/// A value that can cross the boundary.
+pub trait Wire: Sized {
+    /// Appends the value's tokens.
+    fn put(&self, out: &mut Vec<u8>);
+    /// Reads the value's tokens back.
+    fn take(input: &mut Reader<'_>) -> Result<Self>;
+}
+
+/// A question the engine answers. The answer's type follows from the request, so an answer of
+/// the wrong kind cannot be written on either side.
+pub trait Request: Wire {
+    /// The request's name on the wire, which the engine dispatches on.
+    const NAME: &'static str;
+    /// What the engine answers.
+    type Answer: Wire;
+}
+
+/// A value that lives in the engine, as the wire names it: the engine that made it (each
+/// engine draws a generation when it starts) and its number there. A handle from an engine
+/// that has stopped since is refused by name, never taken for another value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Id {
+    pub engine: u64,
+    pub number: u64,
+}
+
+/// What the engine sends while it answers a request: progress lines, then the answer.
+#[derive(Debug)]
+pub enum Frame<T> {
+    Progress(String),
+    Done(Result<T>),
+}
+
+/// The tokens of `value`.
+pub fn encode<T: Wire>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.put(&mut out);
+    out
+}
+
+/// The value whose tokens are all of `bytes`.
+pub fn decode<T: Wire>(bytes: &[u8]) -> Result<T> {
+    let mut input = Reader { bytes, at: 0 };
+    let value = T::take(&mut input)?;
+    input.finish()?;
+    Ok(value)
+}
+
+/// A request as the client sends it: [`VERSION`], its name, then its fields.
+pub fn encode_request<R: Request>(request: &R) -> Vec<u8> {
+    let mut tokens = encode(&VERSION);
+    R::NAME.to_owned().put(&mut tokens);
+    request.put(&mut tokens);
+    tokens
+}
+
+/// A request's name and the reader of its fields, refused if it speaks another [`VERSION`].
+pub fn request_name(tokens: &[u8]) -> Result<(String, Reader<'_>)> {
+    let mut input = Reader {
+        bytes: tokens,
+        at: 0,
+    };
+    let version = u32::take(&mut input)?;
+    if version != VERSION {
+        return Err(Error::Engine(format!(
+            "speaks version {VERSION} of the protocol and the notebook's crate version {version}; \
+             run `make setup` to rebuild the engine, then restart the kernel"
+        )));
+    }
+    let name = String::take(&mut input)?;
+    Ok((name, input))
+}
+
+/// Writes one message: its length on a line, then its tokens.
+pub fn write_message(out: &mut impl Write, tokens: &[u8]) -> std::io::Result<()> {
+    let mut message = format!("{}\n", tokens.len()).into_bytes();
+    message.extend_from_slice(tokens);
+    out.write_all(&message)?;
+    out.flush()
+}
+
+/// Reads one message's tokens; `None` where the stream ended before it began. A length over
+/// [`MAX_MESSAGE`] is refused, and the tokens are read as they come, so that a peer cannot make
+/// this side allocate more than it has sent.
+pub fn read_message(input: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let mut line = Vec::new();
+    // The longest length line: 20 digits and its newline.
+    input.take(21).read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let length: usize = std::str::from_utf8(&line)
+        .ok()
+        .and_then(|line| line.strip_suffix('\n'))
+        .and_then(|digits| digits.parse().ok())
+        .ok_or_else(|| invalid("a message without its length"))?;
+    if length > MAX_MESSAGE {
+        return Err(invalid("a message longer than any gradflow sends"));
+    }
+    let mut tokens = Vec::with_capacity(length.min(1 << 16));
+    input.take(length as u64).read_to_end(&mut tokens)?;
+    if tokens.len() < length {
+        return Err(invalid("a message cut short"));
+    }
+    Ok(Some(tokens))
+}
+
+/// The error for a message that does not read as expected.
+pub(crate) fn garbled(what: &str) -> Error {
+    Error::Engine(format!(
+        "sent a message that does not read ({what}); the engine and the notebook's crate are \
+         from different sources: run `make setup` to rebuild the engine, then run the cell again"
+    ))
+}
+
+/// Reads tokens from a message.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    /// Refuses tokens left after the value.
+    pub fn finish(&self) -> Result<()> {
+        match self.at == self.bytes.len() {
+            true => Ok(()),
+            false => Err(garbled("tokens left over")),
+        }
+    }
+
+    /// The next token, without its space.
+    fn token(&mut self) -> Result<&str> {
+        let rest = &self.bytes[self.at..];
+        let end = rest
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| garbled("a token without its end"))?;
+        self.at += end + 1;
+        std::str::from_utf8(&rest[..end]).map_err(|_| garbled("a token that is not text"))
+    }
+
+    /// The next token as a number.
+    fn number<T: std::str::FromStr>(&mut self) -> Result<T> {
+        self.token()?.parse().map_err(|_| garbled("not a number"))
+    }
+}
+
+macro_rules! wire_number {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(self.to_string().as_bytes());
+                out.push(b' ');
+            }
+            fn take(input: &mut Reader<'_>) -> Result<Self> {
+                input.number()
+            }
+        }
+    )*};
+}
+wire_number!(u8, u32, u64, usize, i64);
+
+impl Wire for bool {
+    fn put(&self, out: &mut Vec<u8>) {
+        u8::from(*self).put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        match u8::take(input)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(garbled("an unknown bool")),
+        }
+    }
+}
+
+impl Wire for () {
+    fn put(&self, _: &mut Vec<u8>) {}
+    fn take(_: &mut Reader<'_>) -> Result<Self> {
+        Ok(())
+    }
+}
+
+impl Wire for f32 {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.to_bits().put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        u32::take(input).map(f32::from_bits)
+    }
+}
+
+impl Wire for f64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.to_bits().put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        u64::take(input).map(f64::from_bits)
+    }
+}
+
+impl Wire for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(format!("{}:", self.len()).as_bytes());
+        out.extend_from_slice(self.as_bytes());
+        out.push(b' ');
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        let rest = &input.bytes[input.at..];
+        let colon = rest
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or_else(|| garbled("a string without its length"))?;
+        let length: usize = std::str::from_utf8(&rest[..colon])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .ok_or_else(|| garbled("a string's length"))?;
+        let text = rest
+            .get(colon + 1..)
+            .and_then(|rest| rest.get(..length))
+            .filter(|_| rest.get(colon + 1 + length) == Some(&b' '))
+            .ok_or_else(|| garbled("a string cut short"))?;
+        let text =
+            String::from_utf8(text.to_vec()).map_err(|_| garbled("a string that is not UTF-8"))?;
+        input.at += colon + length + 2;
+        Ok(text)
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.len().put(out);
+        self.iter().for_each(|item| item.put(out));
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        let length = usize::take(input)?;
+        // Each item takes at least two bytes: a message cannot claim more items than that.
+        if length > input.bytes.len() - input.at {
+            return Err(garbled("a list longer than its message"));
+        }
+        (0..length).map(|_| T::take(input)).collect()
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            None => 0u8.put(out),
+            Some(value) => {
+                1u8.put(out);
+                value.put(out);
+            }
+        }
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        match u8::take(input)? {
+            0 => Ok(None),
+            1 => Ok(Some(T::take(input)?)),
+            _ => Err(garbled("an unknown option")),
+        }
+    }
+}
+
+impl<A: Wire, B: Wire> Wire for (A, B) {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        Ok((A::take(input)?, B::take(input)?))
+    }
+}
+
+impl Wire for RangeInclusive<usize> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.start().put(out);
+        self.end().put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        Ok(usize::take(input)?..=usize::take(input)?)
+    }
+}
+
+/// A struct as its fields in order.
+macro_rules! wire_struct {
+    ($name:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::wire::Wire for $name {
+            #[allow(unused_variables)]
+            fn put(&self, out: &mut Vec<u8>) {
+                $($crate::wire::Wire::put(&self.$field, out);)*
+            }
+            #[allow(unused_variables)]
+            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+                Ok($name { $($field: $crate::wire::Wire::take(input)?),* })
+            }
+        }
+    };
+}
+
+/// An enum as the number of its variant, then the variant's fields in order.
+macro_rules! wire_enum {
+    ($name:ident { $($number:literal => $variant:ident $({ $($field:ident),* })? $(( $($tuple:ident),* ))?),* $(,)? }) => {
+        impl $crate::wire::Wire for $name {
+            #[allow(unused_variables)]
+            fn put(&self, out: &mut Vec<u8>) {
+                match self {
+                    $($name::$variant $({ $($field),* })? $(( $($tuple),* ))? => {
+                        $crate::wire::Wire::put(&($number as u8), out);
+                        $($($crate::wire::Wire::put($field, out);)*)?
+                        $($($crate::wire::Wire::put($tuple, out);)*)?
+                    })*
+                }
+            }
+            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+                Ok(match <u8 as $crate::wire::Wire>::take(input)? {
+                    $($number => $name::$variant $({ $($field: $crate::wire::Wire::take(input)?),* })? $(( $({ let $tuple = $crate::wire::Wire::take(input)?; $tuple }),* ))?,)*
+                    _ => return Err($crate::wire::garbled(concat!("an unknown ", stringify!($name)))),
+                })
+            }
+        }
+    };
+}
+
+/// A request: its fields as a struct, its name and its answer.
+macro_rules! wire_request {
+    ($name:ident { $($field:ident),* $(,)? } => $wire_name:literal, $answer:ty) => {
+        $crate::wire::wire_struct!($name { $($field),* });
+        impl $crate::wire::Request for $name {
+            const NAME: &'static str = $wire_name;
+            type Answer = $answer;
+        }
+    };
+}
+
+pub(crate) use {wire_enum, wire_request, wire_struct};
+
+wire_struct!(Id { engine, number });
+
+/// An I/O error crosses as its message.
+impl Wire for std::io::Error {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.to_string().put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        String::take(input).map(std::io::Error::other)
+    }
+}
+
+wire_enum!(Error {
+    0 => TooFewSizes { got },
+    1 => NonPositiveSize { index, size },
+    2 => TooLarge { needed_mib, limit_mib },
+    3 => InputWidth { expected, got },
+    4 => NonFiniteInput { index, value },
+    5 => UnknownActivation(name),
+    6 => ZeroRuns,
+    7 => Invalid { what, value, expected },
+    8 => EmptyReport,
+    9 => ReportMismatch { left, right },
+    10 => EmptySweep,
+    11 => EmptyTraining,
+    12 => TrainingMismatch { left, right },
+    13 => EmptyExplorer,
+    14 => Chart(message),
+    15 => Io { path, source },
+    16 => Torch(message),
+    17 => Engine(message),
+    18 => UnknownOperation { name, known },
+});
+
+impl<T: Wire> Wire for Result<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Ok(value) => {
+                0u8.put(out);
+                value.put(out);
+            }
+            Err(error) => {
+                1u8.put(out);
+                error.put(out);
+            }
+        }
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        match u8::take(input)? {
+            0 => Ok(Ok(T::take(input)?)),
+            1 => Ok(Err(Error::take(input)?)),
+            _ => Err(garbled("an unknown result")),
+        }
+    }
+}
+
+impl<T: Wire> Wire for Frame<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Frame::Progress(line) => {
+                0u8.put(out);
+                line.put(out);
+            }
+            Frame::Done(answer) => {
+                1u8.put(out);
+                answer.put(out);
+            }
+        }
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        match u8::take(input)? {
+            0 => Ok(Frame::Progress(String::take(input)?)),
+            1 => Ok(Frame::Done(Result::take(input)?)),
+            _ => Err(garbled("an unknown frame")),
+        }
+    }
+}
