@@ -28,6 +28,7 @@ pub mod cli;
 mod error;
 pub mod explore;
 pub mod network;
+pub mod peer;
 mod progress;
 pub mod serve;
 pub mod sweep;

@@ -6,7 +6,7 @@
 //! when the notebook's process ends, however it ends.
 
 use std::io::{BufReader, Read};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,6 +16,7 @@ use gradflow::wire::{self, read_message, write_message};
 
 use crate::chart::{self, Drawn};
 use crate::network::DeepNetwork;
+use crate::peer;
 use crate::progress::{self, Sink};
 use crate::{explore, sweep, train, Result};
 
@@ -49,12 +50,16 @@ pub fn serve(socket: &Path) -> Result<()> {
         path: socket.display().to_string(),
         source,
     };
-    let listener = UnixListener::bind(socket).map_err(io)?;
+    let listener = peer::bind(socket).map_err(io)?;
     println!("ready");
     let socket = socket.to_path_buf();
     std::thread::spawn(move || stop_when_stdin_closes(socket));
     for stream in listener.incoming() {
         let stream = stream.map_err(io)?;
+        // Another user's connection is closed unanswered (peer.rs).
+        if !peer::is_own_user(&stream) {
+            continue;
+        }
         std::thread::spawn(move || {
             // A notebook that went away mid-answer needs no answer.
             let _ = converse(stream);

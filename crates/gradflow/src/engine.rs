@@ -127,9 +127,9 @@ fn stopped() -> Error {
     )
 }
 
-/// The socket of this process's engine, in the temporary folder.
-pub fn socket() -> PathBuf {
-    std::env::temp_dir().join(format!("gradflow-engine-{}.sock", std::process::id()))
+/// The socket of this process's engine, in a folder only this user can open (`socket.rs`).
+pub fn socket() -> Result<PathBuf> {
+    crate::socket::engine_socket()
 }
 
 /// The engine's program: [`PROGRAM_VARIABLE`] if set, else the one built in this workspace
@@ -152,7 +152,7 @@ pub fn program() -> PathBuf {
 
 /// A connection to this process's engine, started first if none answers.
 fn connect() -> Result<UnixStream> {
-    let socket = socket();
+    let socket = socket()?;
     if let Ok(stream) = UnixStream::connect(&socket) {
         return Ok(stream);
     }
@@ -211,7 +211,12 @@ fn start(program: &Path, socket: &Path) -> Result<()> {
             program.display()
         )));
     }
-    // The engine stops when its standard input closes: keep it open until this process ends.
-    std::mem::forget(child);
+    // The engine stops when its standard input closes: keep it open until this process ends,
+    // or the engine does. A thread waits for it, so that an engine that dies is not left a zombie.
+    let stdin = child.stdin.take();
+    std::thread::spawn(move || {
+        let _ = child.wait();
+        drop(stdin);
+    });
     Ok(())
 }

@@ -35,6 +35,7 @@ pub mod network;
 pub mod repr;
 pub mod results;
 pub mod settings;
+mod socket;
 pub mod sweep;
 pub mod train;
 pub mod wire;
