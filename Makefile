@@ -9,8 +9,12 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 OTHER_CPU_PATH := MKL_CBWR=COMPATIBLE ATEN_CPU_CAPABILITY=default
 # The CPython that `make test-python` sets up a fresh clone with (a pyenv version).
 PYTHON_VERSION ?= 3.13.0
+# Where `make install-hub` installs for every user of a server, and the environment whose
+# share/jupyter/kernels gets the kernelspec (/usr/local's is searched by every user's Jupyter).
+PREFIX ?= /opt/gradflow
+JUPYTER_PREFIX ?= /usr/local
 
-.PHONY: help setup lab test test-other-cpu test-python test-binder notebooks html slides bench
+.PHONY: help setup lab test test-other-cpu test-python test-binder install-hub test-hub notebooks html slides bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -37,6 +41,12 @@ test-python: ## a fresh clone set up with another CPython runs notebook 01 (PYTH
 test-binder: ## the Binder image without Docker: repo2docker's Dockerfile, postBuild from scratch, notebook 01
 	@scripts/setup.sh venv
 	$(PYTHON) -m pytest -m binder tests/test_binder.py
+
+install-hub: setup ## as root: install for every user of a server, read-only to them (PREFIX=/opt/gradflow)
+	scripts/install-hub.sh $(PREFIX) $(JUPYTER_PREFIX)
+
+test-hub: setup ## as root: a real JupyterHub, 3 Unix users run notebook 01 at once, each engine private
+	$(PYTHON) -m pytest -m hub tests/test_hub.py
 
 notebooks: setup ## re-execute every notebook in place through the kernel
 	$(PYTHON) scripts/notebooks.py execute --write $(NOTEBOOKS)

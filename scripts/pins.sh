@@ -54,3 +54,8 @@ ENGINE_TARGET=$root/target
 [ -z "$in_checkout" ] || ENGINE_TARGET=$KERNEL_BUILD/engine-target
 ENGINE_PROGRAM=$ENGINE_TARGET/release/gradflow
 
+# An administrator's install for every user of a server (make install-hub) names its own shared,
+# read-only places instead; each user's kernels still build in their own cache.
+if [ -f "$root/scripts/installed.sh" ]; then
+  source "$root/scripts/installed.sh"
+fi

@@ -209,6 +209,8 @@ def test_an_engine_that_dies_mid_cell_says_so_and_the_next_cell_starts_another()
         assert "run the cell again to start a new one" in shown
         assert kernel.run(REPORT_CELL) == first
         assert [p.pid for p in kernel.engines()] != [engine.pid]
+        # The client waits for its engine, so the killed one is gone, not left a zombie.
+        assert not engine.is_running(), f"the killed engine {engine.pid} is left {engine.status()}"
         assert kernel.run("kept").strip() == "42"
     finally:
         kernel.close()

@@ -46,7 +46,12 @@ def test_committed_outputs_are_current(committed, executed, path):
     numbers within 1e-6 relative and its charts showing the same bars, lines and labels, its
     explorers' grids within 1e-2 (the last digits depend on the CPU that ran the notebook, and
     32 layers amplify them)."""
-    fresh, saved = code_cells(executed(path)), code_cells(committed(path))
+    check_outputs_current(executed(path), committed(path))
+
+
+def check_outputs_current(fresh_nb, saved_nb):
+    """A notebook run afresh (here, or through a hub: tests/test_hub.py) shows what is committed."""
+    fresh, saved = code_cells(fresh_nb), code_cells(saved_nb)
     assert [c.source for c in fresh] == [c.source for c in saved]
     assert sum(len(explorer_grids(c)) for c in fresh) == 1, "each notebook shows one explorer"
     for new, old in zip(fresh, saved):
@@ -72,7 +77,12 @@ SEED_RUNS = [
 
 
 def test_seed_notebook_prints_pytorchs_numbers(executed):
-    nb = executed(SEED_NOTEBOOK)
+    check_seed_notebook(executed(SEED_NOTEBOOK))
+
+
+def check_seed_notebook(nb):
+    """Notebook 01, run through a kernel here or through a hub (tests/test_hub.py), prints
+    PyTorch's lines and shows each variant's bars."""
     module, _ = reference({"layer_sizes": SEED, "shortcut": False})
     assert text(cell_containing(nb, "let model = DeepNetwork::builder")) == module
     for (snippet, spec), (_, lines) in zip(SEED_RUNS, references([spec for _, spec in SEED_RUNS])):

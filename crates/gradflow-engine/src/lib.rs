@@ -28,6 +28,7 @@ pub mod cli;
 mod error;
 pub mod explore;
 pub mod network;
+pub mod peer;
 pub mod print;
 mod progress;
 pub mod serve;

@@ -7,7 +7,7 @@
 //! however it ends.
 
 use std::io::{BufReader, Read};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +28,7 @@ use gradflow::wire::{self, read_message, write_message, Frame, Reader, Request};
 use gradflow::{ExplorerConfig, GradientReport, NetworkConfig, Svg, Sweep, Training};
 
 use crate::chart;
+use crate::peer;
 use crate::progress::{self, Sink};
 use crate::store::{Serve, Store};
 use crate::{explore, sweep, train, Result};
@@ -131,13 +132,17 @@ pub fn serve(socket: &Path) -> Result<()> {
         path: socket.display().to_string(),
         source,
     };
-    let listener = UnixListener::bind(socket).map_err(io)?;
+    let listener = peer::bind(socket).map_err(io)?;
     println!("ready");
     let socket = socket.to_path_buf();
     std::thread::spawn(move || stop_when_stdin_closes(socket));
     let workers = Workers::new(Store::new());
     for stream in listener.incoming() {
-        workers.answer(stream.map_err(io)?);
+        let stream = stream.map_err(io)?;
+        // Another user's connection is closed unanswered (peer.rs).
+        if peer::is_own_user(&stream) {
+            workers.answer(stream);
+        }
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use crate::wire::{self, read_message, write_message, Frame, Id, Request};
 use crate::{Error, Result};
@@ -55,7 +55,8 @@ impl Drop for Handle {
     /// Frees the value in the engine that made it. An engine that has stopped since freed
     /// everything with it, so none is started for this.
     fn drop(&mut self) {
-        if let Ok(stream) = UnixStream::connect(socket()) {
+        let connected = socket().map(UnixStream::connect);
+        if let Ok(Ok(stream)) = connected {
             let _ = converse(&stream, &Free { ids: vec![self.0] });
         }
     }
@@ -95,9 +96,16 @@ fn stopped() -> Error {
     )
 }
 
-/// The socket of this process's engine, in the temporary folder.
-pub fn socket() -> PathBuf {
-    std::env::temp_dir().join(format!("gradflow-engine-{}.sock", std::process::id()))
+/// The socket of this process's engine, in a folder only this user can open (`socket.rs`).
+/// The folder is checked once in a process (in evcxr, once a cell): once it is private to this
+/// user, no one else can put a socket in it.
+pub fn socket() -> Result<PathBuf> {
+    static CHECKED: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(socket) = CHECKED.get() {
+        return Ok(socket.clone());
+    }
+    let socket = crate::socket::engine_socket()?;
+    Ok(CHECKED.get_or_init(|| socket).clone())
 }
 
 /// The engine's program: [`PROGRAM_VARIABLE`] if set, else the one built in this workspace
@@ -120,7 +128,7 @@ pub fn program() -> PathBuf {
 
 /// A connection to this process's engine, started first if none answers.
 fn connect() -> Result<UnixStream> {
-    let socket = socket();
+    let socket = socket()?;
     if let Ok(stream) = UnixStream::connect(&socket) {
         return Ok(stream);
     }

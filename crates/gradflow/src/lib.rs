@@ -31,6 +31,7 @@ pub mod nn;
 pub mod repr;
 pub mod results;
 pub mod settings;
+mod socket;
 pub mod sweep;
 pub mod tensor;
 pub mod train;
