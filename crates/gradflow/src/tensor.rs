@@ -12,7 +12,7 @@
 //! [`mean`](Tensor::mean), [`sum`](Tensor::sum), [`max`](Tensor::max),
 //! [`item`](Tensor::item), [`double_value`](Tensor::double_value), [`size`](Tensor::size),
 //! [`shallow_clone`](Tensor::shallow_clone), and printing as PyTorch prints. Models add
-//! `forward` and `named_parameters` ([`crate::nn`], [`crate::DeepNetwork`]).
+//! `forward` and `named_parameters` (the `nn` module, `DeepNetwork`).
 //!
 //! As in `tch`, each operation has a fallible twin whose name starts with `f_` and returns
 //! the error; the plain one panics with it (libtorch's message, in PyTorch's words), which
