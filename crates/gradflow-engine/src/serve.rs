@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use gradflow::chart::{Drawing, ExplorerHtml};
 use gradflow::engine::Free;
@@ -125,6 +126,9 @@ impl Serve for ExplorerHtml {
     }
 }
 
+/// How long the engine waits for the rest of a request that has begun.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Listens on `socket`, prints `ready` on standard output once it does, and answers until
 /// standard input closes.
 pub fn serve(socket: &Path) -> Result<()> {
@@ -214,6 +218,8 @@ fn stop_when_stdin_closes(socket: PathBuf) {
 
 /// Reads one request from `stream` and sends progress lines and the answer back.
 fn converse(stream: UnixStream, store: &Store) -> std::io::Result<()> {
+    // A notebook sends its request whole at once; a peer that stops halfway frees its worker.
+    stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
     let message = read_message(&mut BufReader::new(&stream));
     let writer = Arc::new(Mutex::new(stream));
     let send = |writer: &Mutex<UnixStream>, frame: &[u8]| {

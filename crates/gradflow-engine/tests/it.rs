@@ -12,4 +12,5 @@ mod it {
     pub mod pytorch_experiments;
     pub mod pytorch_tensors;
     pub mod support;
+    pub mod wire;
 }

@@ -141,7 +141,7 @@ pub fn read_message(input: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>
 /// The error for a message that does not read as expected.
 pub(crate) fn garbled(what: &str) -> Error {
     Error::Engine(format!(
-        "sent a message that does not read ({what}); the engine and the notebook's crate are \
+        "and the notebook's crate exchanged a message that does not read ({what}); they are \
          from different sources: run `make setup` to rebuild the engine, then run the cell again"
     ))
 }

@@ -1,0 +1,376 @@
+//! The boundary against bad bytes: every message type crosses and comes back bit for bit (NaN,
+//! infinities, signed zeros, empty lists and any text included); truncated, garbled, oversized
+//! and other-version messages are typed `Error::Engine`s, never a panic and never an allocation
+//! beyond what was sent (or `wire::MAX_MESSAGE`); and an engine fed them keeps serving.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use gradflow::chart::{Drawing, ExplorerHtml};
+use gradflow::engine::Free;
+use gradflow::network::requests::{Forward, Gradients, ParameterGradients};
+use gradflow::nn::requests::{NamedParameters, NewLinear, NewVarStore, ZeroGrads};
+use gradflow::sweep::{ActivationPairs, SweepConfig};
+use gradflow::tensor::requests::{Apply, FromValues, MseLoss, Reduced, Scale, Value};
+use gradflow::tensor::{Kind, Reduce, Reduction, Unary};
+use gradflow::train::{Train, TrainConfig};
+use gradflow::wire::{self, decode, encode, read_message, Frame, Id, Request, Wire};
+use gradflow::{
+    Activation, Error, ExplorerConfig, GradientReport, LayerGradient, NetworkConfig, Shortcut, Svg,
+    Sweep, SweepPoint, Training,
+};
+use proptest::prelude::*;
+
+/// The largest single allocation this thread asked for while [`largest_allocation`] watched.
+struct Watching;
+
+thread_local! {
+    static WATCHED: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+unsafe impl GlobalAlloc for Watching {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = WATCHED.try_with(|largest| {
+            if let Some(size) = largest.get() {
+                largest.set(Some(size.max(layout.size())));
+            }
+        });
+        // SAFETY: the caller's layout is passed on unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above, that is from the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Watching = Watching;
+
+/// What `run` returns, and the largest allocation it made on this thread.
+fn largest_allocation<T>(run: impl FnOnce() -> T) -> (T, usize) {
+    WATCHED.with(|largest| largest.set(Some(0)));
+    let value = run();
+    let largest = WATCHED.with(|largest| largest.replace(None)).unwrap_or(0);
+    (value, largest)
+}
+
+fn floats() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        any::<f32>(),
+        Just(f32::NAN),
+        Just(-f32::NAN),
+        Just(f32::INFINITY),
+        Just(f32::NEG_INFINITY),
+        Just(0.0),
+        Just(-0.0),
+    ]
+}
+
+fn doubles() -> impl Strategy<Value = f64> {
+    prop_oneof![any::<f64>(), Just(f64::NAN), Just(-0.0), Just(f64::NEG_INFINITY)]
+}
+
+fn shortcut() -> impl Strategy<Value = Shortcut> {
+    prop::sample::select(Shortcut::BOTH.to_vec())
+}
+
+fn activation() -> impl Strategy<Value = Activation> {
+    prop::sample::select(Activation::ALL.to_vec())
+}
+
+fn id() -> impl Strategy<Value = Id> {
+    (any::<u64>(), any::<u64>()).prop_map(|(engine, number)| Id { engine, number })
+}
+
+fn list<T: std::fmt::Debug>(item: impl Strategy<Value = T>) -> impl Strategy<Value = Vec<T>> {
+    prop::collection::vec(item, 0..4)
+}
+
+fn layer() -> impl Strategy<Value = LayerGradient> {
+    (any::<String>(), floats(), floats(), floats(), floats()).prop_map(|(name, a, b, c, d)| {
+        LayerGradient {
+            name,
+            weight_mean: a,
+            weight_max: b,
+            bias_mean: c,
+            bias_max: d,
+        }
+    })
+}
+
+fn report() -> impl Strategy<Value = GradientReport> {
+    (list(layer()), list(any::<i64>()), shortcut(), activation(), any::<i64>()).prop_map(
+        |(layers, layer_sizes, shortcut, activation, seed)| GradientReport {
+            layers,
+            layer_sizes,
+            shortcut,
+            activation,
+            seed,
+        },
+    )
+}
+
+fn network() -> impl Strategy<Value = NetworkConfig> {
+    (list(any::<i64>()), shortcut(), activation(), any::<i64>()).prop_map(
+        |(layer_sizes, shortcut, activation, seed)| NetworkConfig {
+            layer_sizes,
+            shortcut,
+            activation,
+            seed,
+        },
+    )
+}
+
+fn training() -> impl Strategy<Value = Training> {
+    (shortcut(), list(floats()), list(list(floats()))).prop_map(|(shortcut, losses, gradients)| {
+        Training {
+            shortcut,
+            losses,
+            gradients,
+        }
+    })
+}
+
+fn sweep() -> impl Strategy<Value = Sweep> {
+    let point = (any::<i64>(), any::<usize>(), shortcut(), floats()).prop_map(
+        |(width, depth, shortcut, first_layer)| SweepPoint {
+            width,
+            depth,
+            shortcut,
+            first_layer,
+        },
+    );
+    (activation(), any::<i64>(), list(point)).prop_map(|(activation, seed, points)| Sweep {
+        activation,
+        seed,
+        points,
+    })
+}
+
+fn error() -> impl Strategy<Value = Error> {
+    let text = any::<String>;
+    prop_oneof![
+        any::<usize>().prop_map(|got| Error::TooFewSizes { got }),
+        (any::<usize>(), any::<i64>()).prop_map(|(index, size)| Error::NonPositiveSize { index, size }),
+        (any::<u64>(), any::<u64>()).prop_map(|(needed_mib, limit_mib)| Error::TooLarge { needed_mib, limit_mib }),
+        (any::<usize>(), any::<usize>()).prop_map(|(expected, got)| Error::InputWidth { expected, got }),
+        (any::<usize>(), doubles()).prop_map(|(index, value)| Error::NonFiniteInput { index, value }),
+        text().prop_map(Error::UnknownActivation),
+        Just(()).prop_map(|()| Error::ZeroRuns),
+        (text(), text(), text())
+            .prop_map(|(what, value, expected)| Error::Invalid { what, value, expected }),
+        Just(()).prop_map(|()| Error::EmptyReport),
+        Just(()).prop_map(|()| Error::EmptySweep),
+        Just(()).prop_map(|()| Error::EmptyTraining),
+        Just(()).prop_map(|()| Error::EmptyExplorer),
+        text().prop_map(Error::Chart),
+        (text(), text()).prop_map(|(path, message)| Error::Io {
+            path,
+            source: std::io::Error::other(message),
+        }),
+        text().prop_map(Error::Torch),
+        text().prop_map(Error::Engine),
+        (text(), text()).prop_map(|(name, known)| Error::UnknownOperation { name, known }),
+    ]
+}
+
+/// A value crosses exactly when its tokens read back to a value with the same tokens (floats
+/// cross as their bits, so NaN's payload and zero's sign count); every shorter message, and
+/// the message with a byte changed, reads as an `Error::Engine` or a value, never a panic.
+fn crosses<T: Wire>(value: &T) -> Result<(), TestCaseError> {
+    let tokens = encode(value);
+    let back = decode::<T>(&tokens).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(encode(&back), tokens.clone());
+    for end in 0..tokens.len() {
+        let cut = decode::<T>(&tokens[..end]);
+        prop_assert!(matches!(cut, Err(Error::Engine(_))), "{} of {} bytes read", end, tokens.len());
+    }
+    for at in 0..tokens.len() {
+        let mut garbled = tokens.clone();
+        garbled[at] ^= 0x5a;
+        if let Err(error) = decode::<T>(&garbled) {
+            prop_assert!(matches!(error, Error::Engine(_) | Error::UnknownOperation { .. }), "{}", error);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn results_cross_exactly(report in report(), sweep in sweep(), training in training()) {
+        crosses(&report)?;
+        crosses(&sweep)?;
+        crosses(&vec![training.clone(), training])?;
+        crosses(&Svg::new("<svg/>".into(), "a title".into()))?;
+    }
+
+    #[test]
+    fn errors_and_frames_cross_exactly(error in error(), line in any::<String>(), report in report()) {
+        crosses(&Frame::<GradientReport>::Done(Err(error)))?;
+        crosses(&Frame::<GradientReport>::Done(Ok(report)))?;
+        crosses(&Frame::<()>::Progress(line))?;
+    }
+
+    #[test]
+    fn requests_cross_exactly(
+        network in network(),
+        ids in list(id()),
+        x in id(),
+        values in list(floats()),
+        factor in doubles(),
+        input in list(doubles()),
+        names in list(any::<String>()),
+    ) {
+        crosses(&network)?;
+        crosses(&Free { ids: ids.clone() })?;
+        crosses(&FromValues { values, shape: vec![] })?;
+        for op in Unary::ALL {
+            crosses(&Apply { op, x })?;
+        }
+        crosses(&Scale { x, factor })?;
+        crosses(&Reduced { op: Reduce::Max, x, kind: Some(Kind::Double) })?;
+        crosses(&MseLoss { x, target: x, reduction: Reduction::None })?;
+        crosses(&Value { x, index: vec![-1, 0, i64::MAX] })?;
+        crosses(&NewVarStore {})?;
+        crosses(&NewLinear { vs: x, name: names.join("."), fan_in: -1, fan_out: 0, bias: false })?;
+        crosses(&NamedParameters { owner: x })?;
+        crosses(&ZeroGrads { owner: x })?;
+        crosses(&Forward { model: x, x })?;
+        crosses(&Gradients { model: x, input })?;
+        let parameters: Vec<(String, Id)> = names.into_iter().zip(ids).collect();
+        crosses(&ParameterGradients { parameters })?;
+        crosses(&SweepConfig { widths: vec![], depths: vec![usize::MAX], ..SweepConfig::default() })?;
+        crosses(&ActivationPairs { layer_sizes: vec![], seed: i64::MIN })?;
+        crosses(&Train { config: TrainConfig { learning_rate: factor, ..TrainConfig::default() }, variants: vec![] })?;
+        crosses(&ExplorerConfig { depths: 3..=1, ..ExplorerConfig::default() })?;
+    }
+
+    #[test]
+    fn charts_and_pages_cross_exactly(report in report(), training in training()) {
+        crosses(&Drawing::Compare(report.clone(), report.clone()))?;
+        crosses(&Drawing::ActivationGrid(vec![(report.clone(), report.clone())]))?;
+        crosses(&Drawing::Heatmap(vec![training]))?;
+        crosses(&Drawing::Layers(report))?;
+        let explorer = ExplorerConfig { depths: 1..=1, widths: vec![1], ..ExplorerConfig::default() };
+        crosses(&ExplorerHtml::Page(explorer.explorer(vec![GradientReport::default(); 8]).unwrap()))?;
+    }
+}
+
+/// A whole request's message, as the client sends it: its length line, then its tokens.
+fn message(tokens: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    wire::write_message(&mut out, tokens).unwrap();
+    out
+}
+
+#[test]
+fn a_length_beyond_any_message_is_refused_before_anything_is_allocated() {
+    let (_, seen) = largest_allocation(|| vec![0u8; 1 << 20]);
+    assert!(seen >= 1 << 20, "the watch sees allocations");
+    for announced in [1u64 << 63, u64::MAX, (wire::MAX_MESSAGE + 1) as u64] {
+        let bytes = format!("{announced}\n1 2 3 ").into_bytes();
+        let (read, largest) = largest_allocation(|| read_message(&mut &bytes[..]));
+        let error = read.expect_err("refused");
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{announced}: {error}");
+        assert!(largest < 1 << 10, "{announced}: allocated {largest} bytes");
+    }
+    // A length within bounds but more than was sent is cut short, after allocating no more
+    // than the first 64 KiB of it (the bound of a read before its bytes arrive).
+    let bytes = format!("{}\nshort ", wire::MAX_MESSAGE).into_bytes();
+    let (read, largest) = largest_allocation(|| read_message(&mut &bytes[..]));
+    assert_eq!(read.unwrap_err().to_string(), "a message cut short");
+    assert!(largest <= 1 << 16, "allocated {largest} bytes");
+}
+
+#[test]
+fn a_length_line_that_never_ends_is_refused() {
+    let endless = vec![b'7'; 1 << 20];
+    let (read, largest) = largest_allocation(|| read_message(&mut &endless[..]));
+    assert!(read.is_err());
+    assert!(largest < 1 << 10, "allocated {largest} bytes");
+    assert!(read_message(&mut &b"12 \n"[..]).is_err());
+    assert!(read_message(&mut &b"-1\n"[..]).is_err());
+    assert_eq!(read_message(&mut &b""[..]).unwrap(), None);
+}
+
+/// Sends `bytes` to this process's engine (started by the tests before) and reads its answer
+/// to a request of type `R`.
+fn raw_answer<R: Request>(bytes: &[u8]) -> (gradflow::Result<R::Answer>, Duration) {
+    let begun = Instant::now();
+    let stream = UnixStream::connect(gradflow::engine::socket().unwrap()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    (&stream).write_all(bytes).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let tokens = read_message(&mut BufReader::new(&stream))
+        .expect("an answer within 30 s")
+        .expect("an answer, not a closed connection");
+    match decode::<Frame<R::Answer>>(&tokens).expect("a frame") {
+        Frame::Done(answer) => (answer, begun.elapsed()),
+        Frame::Progress(line) => panic!("progress from a bad request: {line}"),
+    }
+}
+
+#[test]
+fn the_engine_refuses_bad_messages_by_name_and_keeps_serving() {
+    let report = || {
+        let model = gradflow::DeepNetwork::builder(&[3, 3, 1]).build().unwrap();
+        model.gradients(&[1.0, 0.0, -1.0]).unwrap()
+    };
+    let expected = report();
+    // A connection that sends half a request and waits holds one worker, not the engine.
+    let half = UnixStream::connect(gradflow::engine::socket().unwrap()).unwrap();
+    (&half).write_all(b"1000\n2 7:network ").unwrap();
+
+    let request = wire::encode_request(&NetworkConfig::default());
+    let other_version = [b"3 ".as_slice(), &request[2..]].concat();
+    let unknown_name = wire::encode_request(&NetworkConfig::default()).replace_name("network", "netwerk");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("another version", message(&other_version), "speaks version 2 of the protocol"),
+        ("an unknown request", message(&unknown_name), "has no request \"netwerk\""),
+        ("a truncated request", message(&request[..request.len() - 3]), "does not read"),
+        ("tokens left over", message(&[request.as_slice(), b"9 "].concat()), "tokens left over"),
+        ("a length of 2^63", b"9223372036854775808\n".to_vec(), "could not read a request"),
+        ("a cut message", b"100\n2 ".to_vec(), "could not read a request"),
+        ("no length", b"hello\n".to_vec(), "could not read a request"),
+    ];
+    for (what, bytes, said) in cases {
+        let (answer, took) = raw_answer::<NetworkConfig>(&bytes);
+        let error = answer.expect_err(what);
+        assert!(matches!(error, Error::Engine(_)), "{what}: {error}");
+        assert!(error.to_string().contains(said), "{what}: {error}");
+        println!("{what}: refused in {} ms", took.as_millis());
+        assert_eq!(report(), expected, "after {what} the engine still answers");
+    }
+    drop(half);
+}
+
+/// Replaces a request's wire name, as a crate from other sources would send it.
+trait ReplaceName {
+    fn replace_name(self, from: &str, to: &str) -> Vec<u8>;
+}
+
+impl ReplaceName for Vec<u8> {
+    fn replace_name(self, from: &str, to: &str) -> Vec<u8> {
+        let (from, to) = (format!("{}:{from} ", from.len()), format!("{}:{to} ", to.len()));
+        let at = self.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
+        [&self[..at], to.as_bytes(), &self[at + from.len()..]].concat()
+    }
+}
+
+#[test]
+fn a_request_reads_back_as_its_name_and_fields() {
+    let tokens = wire::encode_request(&Free { ids: vec![] });
+    let (name, mut fields) = wire::request_name(&tokens).unwrap();
+    assert_eq!(name, Free::NAME);
+    assert_eq!(Free::take(&mut fields).unwrap(), Free { ids: vec![] });
+    let mut rest = Vec::new();
+    (&tokens[..]).read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, tokens);
+}
