@@ -1,5 +1,6 @@
 //! Timings for `make bench` (bench/bench.py runs this and the same work in PyTorch): one
-//! gradient report for deep and wide networks, and chart rendering. One JSON object a line.
+//! gradient report for deep and wide networks, chart rendering, and a notebook's tensor
+//! operations through the engine's server. One JSON object a line.
 
 use std::time::Instant;
 
@@ -36,6 +37,7 @@ fn main() -> gradflow_engine::Result<()> {
     if std::env::args().any(|arg| arg == "--explorer-only") {
         return Ok(());
     }
+    handle_round_trips()?;
     for depth in [8, 64, 512] {
         for width in [3, 64, 1024] {
             for batch in [1, 64] {
@@ -76,6 +78,30 @@ fn main() -> gradflow_engine::Result<()> {
         let seconds = median_seconds(|| chart::layer_chart(&report).map(drop))?;
         let bytes = chart::layer_chart(&report)?.as_str().len();
         println!(r#"{{"kind":"chart","layers":{layers},"seconds":{seconds},"bytes":{bytes}}}"#);
+    }
+    Ok(())
+}
+
+/// A notebook's tensor operations, each a request to the engine (`gradflow serve`, started by
+/// the first): the median of 2,000 round trips of one that reads (`size`) and of one that makes
+/// a tensor, which dropping it frees (`relu`: two requests).
+fn handle_round_trips() -> gradflow_engine::Result<()> {
+    let x = gradflow::Tensor::f_from_slice2(&[[1., 0., -1.]])?;
+    type Operation<'a> = (&'a str, Box<dyn Fn() -> gradflow::Result<()> + 'a>);
+    let operations: [Operation; 2] = [
+        ("size", Box::new(|| x.f_size().map(drop))),
+        ("relu and drop", Box::new(|| x.f_relu().map(drop))),
+    ];
+    for (name, operation) in operations {
+        let mut seconds = Vec::with_capacity(2000);
+        for _ in 0..2000 {
+            let start = Instant::now();
+            operation()?;
+            seconds.push(start.elapsed().as_secs_f64());
+        }
+        seconds.sort_by(f64::total_cmp);
+        let (median, p90) = (seconds[1000], seconds[1800]);
+        println!(r#"{{"kind":"handle","operation":"{name}","median":{median},"p90":{p90}}}"#);
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! parameters live in the engine; a student's own `forward` runs in the cell, one operation
 //! at a time, exactly as the seed's Python runs it.
 //!
-//! ```no_run
+//! ```
 //! use gradflow::nn::{self, Module};
 //! use gradflow::{manual_seed, Device, Tensor};
 //!
@@ -14,6 +14,7 @@
 //!     .add(nn::linear(&vs.root() / "layers" / 0 / 0, 3, 3, Default::default()))
 //!     .add_fn(|x| x.relu());
 //! let y = layer.forward(&Tensor::from_slice2(&[[1., 0., -1.]]));
+//! assert_eq!(y.size(), [1, 3]);
 //! let names: Vec<String> = vs.named_parameters().into_iter().map(|(name, _)| name).collect();
 //! assert_eq!(names, ["layers.0.0.weight", "layers.0.0.bias"]);
 //! ```

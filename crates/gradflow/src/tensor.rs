@@ -18,7 +18,7 @@
 //! the error; the plain one panics with it (libtorch's message, in PyTorch's words), which
 //! evcxr shows under the cell while the kernel keeps its variables.
 //!
-//! ```no_run
+//! ```
 //! use gradflow::{Kind, Reduction, Tensor};
 //!
 //! let x = Tensor::from_slice2(&[[1., 0., -1.]]);
