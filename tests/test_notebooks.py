@@ -100,9 +100,11 @@ ARCHITECTURE_EDITS = [
     ("scaled", "relu", [("x = &x + &layer_output;", "x = &x + 0.5 * &layer_output;")]),
     ("every_second", "relu", [("for layer in &self.layers {", "for (i, layer) in self.layers.iter().enumerate() {"),
                               ("x.size() == layer_output.size() {", "x.size() == layer_output.size() && i % 2 == 1 {")]),
-    ("no_last_activation", "relu", [(".add_fn(|x| x.relu())",
+    # Tanh: the seed's ReLU passes its last, positive, output on unchanged, so dropping it
+    # would change nothing to see.
+    ("no_last_activation", "tanh", [(".add_fn(|x| x.relu())",
                                      ".add_fn({ let last = i + 2 == layer_sizes.len(); "
-                                     "move |x| if last { x.shallow_clone() } else { x.relu() } })")]),
+                                     "move |x| if last { x.shallow_clone() } else { x.tanh() } })")]),
     ("seed", "tanh", [("x.relu()", "x.tanh()")]),
 ]
 

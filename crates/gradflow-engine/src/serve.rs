@@ -26,7 +26,7 @@ use gradflow::tensor::requests::{
 };
 use gradflow::train::Train;
 use gradflow::wire::{self, read_message, write_message, Frame, Reader, Request};
-use gradflow::{ExplorerConfig, GradientReport, NetworkConfig, Svg, Sweep, Training};
+use gradflow::{ExplorerConfig, NetworkConfig, Svg, Sweep, Training};
 
 use crate::chart;
 use crate::peer;
@@ -90,12 +90,6 @@ fn respond<R: Serve>(mut input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8
 impl Serve for SweepConfig {
     fn serve(self, _: &Store) -> Result<Sweep> {
         sweep::run(&self)
-    }
-}
-
-impl Serve for ActivationPairs {
-    fn serve(self, _: &Store) -> Result<Vec<(GradientReport, GradientReport)>> {
-        sweep::activation_pairs(&self.layer_sizes, self.seed)
     }
 }
 

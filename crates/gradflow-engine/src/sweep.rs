@@ -15,12 +15,13 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
-pub use gradflow::sweep::{square_sizes, SweepConfig, BATCH, DEPTHS, NETWORKS, WIDTHS};
+pub use gradflow::sweep::{square_sizes, ActivationPairs, SweepConfig, BATCH, DEPTHS, NETWORKS, WIDTHS};
 
 use crate::network::{uniform_inputs, Network};
 use crate::progress::{self, Cost, Progress};
 use crate::results::{GradientReport, Sweep, SweepPoint};
 use crate::settings::{Activation, Shortcut};
+use crate::store::{Serve, Store};
 use crate::{NetworkConfig, Result};
 
 /// Builds and runs the networks of every width, depth and variant of `config`.
@@ -80,27 +81,27 @@ fn first_layer_gradient(
 }
 
 /// For each activation, the reports of the network without and with shortcuts, on the
-/// default input: what `chart::activation_grid` draws.
-pub fn activation_pairs<S: Copy + Into<i64>>(
-    layer_sizes: &[S],
-    seed: i64,
-) -> Result<Vec<(GradientReport, GradientReport)>> {
-    let report = |activation, shortcut| -> Result<GradientReport> {
-        let config = NetworkConfig {
-            shortcut,
-            activation,
-            seed,
-            ..NetworkConfig::new(layer_sizes)
+/// default input: what [`gradflow::sweep::activation_pairs`] asks for and
+/// `chart::activation_grid` draws.
+impl Serve for ActivationPairs {
+    fn serve(self, _: &Store) -> Result<Vec<(GradientReport, GradientReport)>> {
+        let report = |activation, shortcut| -> Result<GradientReport> {
+            let config = NetworkConfig {
+                shortcut,
+                activation,
+                seed: self.seed,
+                ..NetworkConfig::new(&self.layer_sizes)
+            };
+            Network::new(&config)?.gradients(&config.default_input())
         };
-        Network::new(&config)?.gradients(&config.default_input())
-    };
-    Activation::ALL
-        .into_iter()
-        .map(|activation| {
-            Ok((
-                report(activation, Shortcut::Off)?,
-                report(activation, Shortcut::On)?,
-            ))
-        })
-        .collect()
+        Activation::ALL
+            .into_iter()
+            .map(|activation| {
+                Ok((
+                    report(activation, Shortcut::Off)?,
+                    report(activation, Shortcut::On)?,
+                ))
+            })
+            .collect()
+    }
 }

@@ -183,6 +183,7 @@ pub struct DeepNetwork {
 }
 
 /// The engine's requests for a network, besides [`NetworkConfig`], which builds one.
+#[doc(hidden)]
 pub mod requests {
     use crate::wire::{wire_request, Id};
 

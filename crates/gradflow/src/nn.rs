@@ -77,6 +77,7 @@ pub struct Func<F: Fn(&Tensor) -> Tensor> {
 }
 
 /// The engine's requests for models.
+#[doc(hidden)]
 pub mod requests {
     use crate::wire::{wire_request, Id};
 

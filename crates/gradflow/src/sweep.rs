@@ -117,6 +117,7 @@ wire_struct!(SweepConfig {
 });
 
 /// The network of `layer_sizes` with each activation, without and with shortcuts, from `seed`.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivationPairs {
     pub layer_sizes: Vec<i64>,

@@ -87,6 +87,7 @@ impl PartialEq<f64> for Item {
 }
 
 /// The operations of one tensor that make another, as the engine names them.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unary {
     Relu,
@@ -149,6 +150,7 @@ impl wire::Wire for Unary {
 }
 
 /// The reductions to one element.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reduce {
     Mean,
@@ -161,6 +163,7 @@ wire::wire_enum!(Reduction { 0 => None, 1 => Mean, 2 => Sum });
 wire::wire_enum!(Reduce { 0 => Mean, 1 => Sum, 2 => Max });
 
 /// The requests for tensors. Each answers with the [`Id`] of a new tensor, or with values.
+#[doc(hidden)]
 pub mod requests {
     use super::{Kind, Reduce, Reduction, Unary};
     use crate::wire::{wire_request, Id};

@@ -130,6 +130,7 @@ wire_struct!(TrainConfig {
 });
 
 /// Trains each of `variants` on one task, as `config` says.
+#[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Train {
     pub config: TrainConfig,
