@@ -19,7 +19,7 @@ use std::fmt;
 
 use crate::engine::{ask, Handle};
 use crate::limits::check_layer_sizes;
-use crate::nn::{named_tensors, requests::NamedParameters, requests::ZeroGrads, Module};
+use crate::nn::{f_named_parameters_of, f_zero_grad_of, Module};
 use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
 use crate::tensor::{or_panic, Tensor};
@@ -238,10 +238,7 @@ impl DeepNetwork {
 
     /// [`named_parameters`](DeepNetwork::named_parameters), returning the error.
     pub fn f_named_parameters(&self) -> Result<Vec<(String, Tensor)>> {
-        let named = ask(&NamedParameters {
-            owner: self.handle.id(),
-        })?;
-        Ok(named_tensors(named))
+        f_named_parameters_of(&self.handle)
     }
 
     /// Each layer's weight and bias with PyTorch's names (`layers.0.0.weight`, …), input side
@@ -252,9 +249,7 @@ impl DeepNetwork {
 
     /// [`zero_grad`](DeepNetwork::zero_grad), returning the error.
     pub fn f_zero_grad(&self) -> Result<()> {
-        ask(&ZeroGrads {
-            owner: self.handle.id(),
-        })
+        f_zero_grad_of(&self.handle)
     }
 
     /// Zeroes the gradients the network holds (PyTorch's `model.zero_grad()`).

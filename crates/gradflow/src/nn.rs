@@ -24,7 +24,6 @@ use std::ops::Div;
 
 use crate::engine::{ask, Handle};
 use crate::tensor::{or_panic, Device, Tensor};
-use crate::wire::Id;
 use crate::Result;
 
 /// A model: what it computes from its input (`nn.Module.forward`).
@@ -115,12 +114,19 @@ pub mod requests {
 
 use requests::*;
 
-/// Each `(name, id)` as a name and a tensor the notebook owns.
-pub(crate) fn named_tensors(named: Vec<(String, Id)>) -> Vec<(String, Tensor)> {
-    named
+/// The parameters of a model in the engine (a var store or a network), by name, in the order
+/// they were made, as tensors the notebook owns.
+pub(crate) fn f_named_parameters_of(owner: &Handle) -> Result<Vec<(String, Tensor)>> {
+    let named = ask(&NamedParameters { owner: owner.id() })?;
+    Ok(named
         .into_iter()
         .map(|(name, id)| (name, Tensor::from_id(id)))
-        .collect()
+        .collect())
+}
+
+/// Zeroes the gradients of a model's parameters in the engine.
+pub(crate) fn f_zero_grad_of(owner: &Handle) -> Result<()> {
+    ask(&ZeroGrads { owner: owner.id() })
 }
 
 impl VarStore {
@@ -145,10 +151,7 @@ impl VarStore {
 
     /// [`named_parameters`](VarStore::named_parameters), returning the error.
     pub fn f_named_parameters(&self) -> Result<Vec<(String, Tensor)>> {
-        let named = ask(&NamedParameters {
-            owner: self.handle.id(),
-        })?;
-        Ok(named_tensors(named))
+        f_named_parameters_of(&self.handle)
     }
 
     /// Every parameter with its name, in the order they were made (PyTorch's
@@ -159,9 +162,7 @@ impl VarStore {
 
     /// [`zero_grad`](VarStore::zero_grad), returning the error.
     pub fn f_zero_grad(&self) -> Result<()> {
-        ask(&ZeroGrads {
-            owner: self.handle.id(),
-        })
+        f_zero_grad_of(&self.handle)
     }
 
     /// Zeroes the gradients every parameter holds (PyTorch's `model.zero_grad()`).

@@ -304,6 +304,21 @@ pub fn f_manual_seed(seed: i64) -> Result<()> {
     ask(&ManualSeed { seed })
 }
 
+/// A unary operation and its `f_` twin, as `tch` has each.
+macro_rules! unary {
+    ($($(#[$doc:meta])* $name:ident, $fallible:ident => $op:ident;)*) => {$(
+        #[doc = concat!("[`", stringify!($name), "`](Tensor::", stringify!($name), "), returning the error.")]
+        pub fn $fallible(&self) -> Result<Tensor> {
+            self.f_apply(Unary::$op)
+        }
+
+        $(#[$doc])*
+        pub fn $name(&self) -> Tensor {
+            or_panic(self.$fallible())
+        }
+    )*};
+}
+
 impl Tensor {
     /// Takes ownership of a tensor the engine has just made.
     pub(crate) fn from_id(id: Id) -> Tensor {
@@ -357,34 +372,19 @@ impl Tensor {
         ask(&Apply { op, x: self.id() }).map(Tensor::from_id)
     }
 
-    /// [`relu`](Tensor::relu), returning the error.
-    pub fn f_relu(&self) -> Result<Tensor> {
-        self.f_apply(Unary::Relu)
-    }
-
-    /// `max(x, 0)`, element by element (`nn.ReLU`).
-    pub fn relu(&self) -> Tensor {
-        or_panic(self.f_relu())
-    }
-
-    /// [`tanh`](Tensor::tanh), returning the error.
-    pub fn f_tanh(&self) -> Result<Tensor> {
-        self.f_apply(Unary::Tanh)
-    }
-
-    /// `nn.Tanh`.
-    pub fn tanh(&self) -> Tensor {
-        or_panic(self.f_tanh())
-    }
-
-    /// [`sigmoid`](Tensor::sigmoid), returning the error.
-    pub fn f_sigmoid(&self) -> Result<Tensor> {
-        self.f_apply(Unary::Sigmoid)
-    }
-
-    /// `nn.Sigmoid`.
-    pub fn sigmoid(&self) -> Tensor {
-        or_panic(self.f_sigmoid())
+    unary! {
+        /// `max(x, 0)`, element by element (`nn.ReLU`).
+        relu, f_relu => Relu;
+        /// `nn.Tanh`.
+        tanh, f_tanh => Tanh;
+        /// `nn.Sigmoid`.
+        sigmoid, f_sigmoid => Sigmoid;
+        /// `|x|`, element by element.
+        abs, f_abs => Abs;
+        /// The gradient that backward passes have added into this leaf (PyTorch's `param.grad`).
+        grad, f_grad => Grad;
+        /// Another handle to the same tensor: the same data, the same gradient.
+        shallow_clone, f_shallow_clone => ShallowClone;
     }
 
     /// [`gelu`](Tensor::gelu), returning the error.
@@ -404,36 +404,6 @@ impl Tensor {
     /// approximation.
     pub fn gelu(&self, approximate: &str) -> Tensor {
         or_panic(self.f_gelu(approximate))
-    }
-
-    /// [`abs`](Tensor::abs), returning the error.
-    pub fn f_abs(&self) -> Result<Tensor> {
-        self.f_apply(Unary::Abs)
-    }
-
-    /// `|x|`, element by element.
-    pub fn abs(&self) -> Tensor {
-        or_panic(self.f_abs())
-    }
-
-    /// [`grad`](Tensor::grad), returning the error.
-    pub fn f_grad(&self) -> Result<Tensor> {
-        self.f_apply(Unary::Grad)
-    }
-
-    /// The gradient that backward passes have added into this leaf (PyTorch's `param.grad`).
-    pub fn grad(&self) -> Tensor {
-        or_panic(self.f_grad())
-    }
-
-    /// [`shallow_clone`](Tensor::shallow_clone), returning the error.
-    pub fn f_shallow_clone(&self) -> Result<Tensor> {
-        self.f_apply(Unary::ShallowClone)
-    }
-
-    /// Another handle to the same tensor: the same data, the same gradient.
-    pub fn shallow_clone(&self) -> Tensor {
-        or_panic(self.f_shallow_clone())
     }
 
     /// [`linear`](Tensor::linear), returning the error.
