@@ -13,13 +13,18 @@ PYTHON_VERSION ?= 3.13.0
 # share/jupyter/kernels gets the kernelspec (/usr/local's is searched by every user's Jupyter).
 PREFIX ?= /opt/gradflow
 JUPYTER_PREFIX ?= /usr/local
+# GRADFLOW_EVCXR=stock: evcxr as published instead of the patched one, in every target
+# (scripts/pins.sh, scripts/evcxr/patches/README.md).
+ifdef GRADFLOW_EVCXR
+export GRADFLOW_EVCXR
+endif
 
 .PHONY: help setup lab test test-other-cpu test-python test-binder install-hub test-hub notebooks html slides bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-setup: ## install the venv, evcxr and the Jupyter kernel (skips what is done)
+setup: ## install the venv, evcxr and the Jupyter kernel (skips what is done; GRADFLOW_EVCXR=stock: evcxr unpatched)
 	@scripts/setup.sh
 
 lab: setup ## open JupyterLab on notebooks/
@@ -31,9 +36,10 @@ test: ## everything: crate tests, PyTorch differential tests, notebooks through 
 	$(PYTHON) -m pytest tests
 	@$(MAKE) --no-print-directory test-other-cpu
 
-test-other-cpu: setup ## the numeric tests again on another libtorch code path, as on another CPU
+test-other-cpu: setup ## the numeric tests again on another libtorch code path, as on another CPU, and on stock evcxr
 	$(OTHER_CPU_PATH) cargo test --release --workspace
-	$(OTHER_CPU_PATH) $(PYTHON) -m pytest tests/test_notebooks.py tests/test_outputs.py
+	@GRADFLOW_EVCXR=stock scripts/setup.sh
+	$(OTHER_CPU_PATH) GRADFLOW_EVCXR=stock $(PYTHON) -m pytest tests/test_notebooks.py tests/test_outputs.py tests/test_evcxr.py
 
 test-python: ## a fresh clone set up with another CPython runs notebook 01 (PYTHON_VERSION=3.13.0)
 	scripts/test-python.sh $(PYTHON_VERSION)

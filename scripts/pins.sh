@@ -12,7 +12,15 @@ SLIDES_NPM="reveal.js@4.0.2 requirejs@2.3.8 jquery@3.7.1"
 
 # Outside the checkout, so that a second clone on this machine reuses what the first built.
 GRADFLOW_CACHE=${GRADFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradflow}
-EVCXR_JUPYTER=$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION/bin/evcxr_jupyter
+# The kernel's evcxr: by default built with the patches in scripts/evcxr/patches (their README says
+# why), in a folder named after the patches' content so that a changed patch builds anew;
+# GRADFLOW_EVCXR=stock (in the set-up's or the kernel's environment) picks evcxr as published.
+GRADFLOW_EVCXR=${GRADFLOW_EVCXR:-patched}
+EVCXR_HOME=$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION
+if [ "$GRADFLOW_EVCXR" != stock ]; then
+  EVCXR_HOME=$EVCXR_HOME-$(cat "$root"/scripts/evcxr/patches/*.patch | sha256sum | cut -c1-12)
+fi
+EVCXR_JUPYTER=$EVCXR_HOME/bin/evcxr_jupyter
 WHEELS=$GRADFLOW_CACHE/wheels
 SLIDES_ASSETS=$GRADFLOW_CACHE/slides-assets
 # Rust, where postBuild installs it with rustup (a Binder image has none): in the cache, not in

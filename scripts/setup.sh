@@ -72,9 +72,12 @@ python_env() {
 }
 
 evcxr() {
+  # The patched one by default, as published with GRADFLOW_EVCXR=stock (scripts/evcxr/build).
   [ -x "$EVCXR_JUPYTER" ] && return
-  step "building the Rust Jupyter kernel evcxr_jupyter $EVCXR_VERSION (first time only: ~11 minutes on 2 cores)"
-  cargo install --locked --quiet --version "$EVCXR_VERSION" evcxr_jupyter --root "$GRADFLOW_CACHE/evcxr-$EVCXR_VERSION"
+  local which="evcxr_jupyter $EVCXR_VERSION"
+  [ "$GRADFLOW_EVCXR" = stock ] || which="$which with scripts/evcxr/patches"
+  step "building the Rust Jupyter kernel $which (first time only: ~11 minutes on 2 cores)"
+  scripts/evcxr/build
 }
 
 kernelspec() {
@@ -93,7 +96,7 @@ kernel_deps() {
   # The kernel's first `:dep` compiles the notebooks' crate; do it once here, not in front of a class.
   # Kernels copy this folder into their slots (scripts/kernel), under a shared lock.
   local key stamp=$KERNEL_PREBUILT/.gradflow-prebuilt
-  key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml scripts/evcxr/*;
+  key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml scripts/evcxr/evcxr.toml scripts/evcxr/start/*;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
   step "pre-building the notebooks' crate for the kernel (about 15 seconds)"

@@ -160,7 +160,7 @@ def test_binder_files_agree_with_the_local_set_up():
     # The same pins as `make`: evcxr's version and the kernel's name come from scripts/pins.sh,
     # torch and the rest from environment.yml, which matches requirements.txt.
     assert 'source "$root/scripts/pins.sh"' in text
-    assert '--version "$EVCXR_VERSION" evcxr_jupyter' in text
+    assert '"$root/scripts/evcxr/build"' in text, "one builder of evcxr"
     assert '"$root/scripts/kernelspec" "$prefix" "$torch_dir"' in text, "one writer of kernel.json"
     assert "GRADFLOW_LIBTORCH" in (ROOT / "scripts/kernel").read_text()
     assert "scripts/notebooks.py\" prebuild" in text
