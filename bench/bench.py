@@ -9,6 +9,7 @@ Prints the figures and writes them, with the machine and the date, to docs/bench
   - compute: one gradient report, gradflow against PyTorch, depth 8–512, width 3–1024, batch 1
     and 64, without and with shortcut;
   - charts: milliseconds and bytes of the SVG for 5, 64 and 512 layers;
+  - tensor handles: one operation's round trip from the notebooks' crate to the engine;
   - the explorer: its grid built (2,048 networks), its payload, and the median time Chromium
     takes to redraw it after a control changes;
   - set-up: seconds of each step in a fresh clone, and of a second run.
@@ -67,6 +68,10 @@ def compute_and_chart_rows():
         if item["kind"] == "explorer":
             rows.append(("explorer", f"grid built: {item['networks']} networks", f"{item['seconds']:.2f} s", "target ≤ 3 s"))
             rows.append(("explorer", "payload: the cell's HTML", f"{item['bytes'] / 1024:.0f} KiB", "target ≤ 1 MB"))
+            continue
+        if item["kind"] == "handle":
+            rows.append(("tensor handle", f"one operation's round trip to the engine: {item['operation']} (median of 2,000)",
+                         f"{item['median'] * 1e6:.0f} µs", f"90th percentile {item['p90'] * 1e6:.0f} µs; target ≤ 100 µs"))
             continue
         if item["kind"] == "chart":
             rows.append(("chart", f"{item['layers']} layers", f"{item['seconds'] * 1e3:.1f} ms", f"{item['bytes'] / 1024:.0f} KiB"))

@@ -2,14 +2,8 @@
 JupyterLab runs once per UI test module."""
 
 import copy
-import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -19,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import browser as browser_module  # noqa: E402  (scripts/browser.py; `browser` is the fixture)
+import lab as lab_module  # noqa: E402  (scripts/lab.py; `lab` is the fixture)
 import notebooks  # noqa: E402  (scripts/notebooks.py)
 
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -70,42 +65,5 @@ def lab(tmp_path_factory):
     own: no settings, workspaces or trust from elsewhere. `../crates` from the copies leads to
     this checkout's crate."""
     home = tmp_path_factory.mktemp("lab")
-    (home / "notebooks").mkdir()
-    for path in NOTEBOOK_PATHS + [ROOT / "notebooks" / "rise.css"]:
-        shutil.copy(path, home / "notebooks" / path.name)
-    (home / "crates").symlink_to(ROOT / "crates")
-    settings = home / "settings/@jupyterlab"
-    (settings / "notebook-extension").mkdir(parents=True)
-    (settings / "docmanager-extension").mkdir(parents=True)
-    (settings / "apputils-extension").mkdir(parents=True)
-    # Every cell laid out, so that each chart can be measured wherever it is in the notebook;
-    # no autosave, so that each test opens the notebook as committed.
-    (settings / "notebook-extension/tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    (settings / "docmanager-extension/plugin.jupyterlab-settings").write_text('{"autosave": false}')
-    # No offer to fetch news from the network over the notebook.
-    (settings / "apputils-extension/notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}",
-         "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={home}",
-         "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={home / 'settings'}",
-         f"--LabApp.workspaces_dir={home / 'workspaces'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(home / "server.log", "w"))
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        assert server.poll() is None, (home / "server.log").read_text()
-        try:
-            urllib.request.urlopen(url + "/api/status", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        raise AssertionError("JupyterLab did not answer in 2 minutes:\n" + (home / "server.log").read_text())
-    yield url
-    server.terminate()
-    server.wait(30)
+    with lab_module.jupyterlab(home, NOTEBOOK_PATHS + [ROOT / "notebooks" / "rise.css"], ROOT / "crates") as url:
+        yield url
