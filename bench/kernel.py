@@ -16,6 +16,8 @@ rounds:
   - JupyterLab in Chromium, notebook 01 opened and its kernel idle, a few seconds of reading,
     then Run All: the seconds until its first chart shows;
   - with ARGS=evcxr-build only (about 25 minutes on 2 cores): building each evcxr from scratch.
+`python bench/kernel.py reruns` (from .venv) times cells run again in one kernel, a `let` with and
+without its type, stock and patched.
 Nothing here is asserted.
 """
 
@@ -416,7 +418,35 @@ def markdown(rows):
     return "\n".join(lines) + "\n"
 
 
+def reruns(variant):
+    """Cells run again in one kernel of the `variant` evcxr after notebook 01's first chart, each
+    RERUNS times: the median seconds of each, a `let` with and without its type among them."""
+    sources = code_sources(NOTEBOOK_01)
+    chart = first_chart(sources)
+    cells = {
+        "the first chart cell, as in the notebook": sources[chart],
+        "the same, its variable typed": sources[chart].replace("let without =", "let without: GradientReport ="),
+        "a `let` whose type rust-analyzer finds": "let other = 5u8;",
+        "a `let` with its type": "let other: u8 = 5;",
+    }
+    with evcxr(variant):
+        kernel = Kernel(notebooks.KERNEL_NAME)
+        try:
+            for source in sources[:chart + 1]:
+                kernel.run(source)
+            kernel.run("use gradflow::GradientReport;")
+            return {name: median([kernel.run(code)[0] for _ in range(RERUNS)]) for name, code in cells.items()}
+        finally:
+            kernel.close()
+
+
 if __name__ == "__main__":
+    if "reruns" in sys.argv:
+        # python bench/kernel.py reruns: the cells of reruns(), stock and patched.
+        figures = {variant: reruns(variant) for variant in VARIANTS}
+        for name in figures["stock"]:
+            print(f"{name}: " + ", ".join(f"{v} {figures[v][name]:.3f} s" for v in VARIANTS))
+        sys.exit()
     measured, loads = measure(build="evcxr-build" in sys.argv)
     print(markdown(measured))
     print("; ".join(loads))
