@@ -47,7 +47,9 @@ gradflow_under_cargo_toml() {
 KERNEL_BUILDS=$GRADFLOW_CACHE/kernel-build
 in_checkout=
 if gradflow_under_cargo_toml "$KERNEL_BUILDS"; then
-  KERNEL_BUILDS=${TMPDIR:-/tmp}/gradflow-$(id -u)/kernel-build
+  # Not in gradflow-<uid>, the engine's socket folder, which only the client makes (mode 700):
+  # made here by mkdir, it would be open to others and the client would refuse it.
+  KERNEL_BUILDS=${TMPDIR:-/tmp}/gradflow-kernels-$(id -u)
   in_checkout=1
 fi
 KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
