@@ -27,41 +27,53 @@ SLIDES_ASSETS=$GRADFLOW_CACHE/slides-assets
 # ~/.cargo, which on Binder is this checkout's .cargo/. scripts/kernel puts it on PATH.
 RUST_HOME=$GRADFLOW_CACHE/rust
 
-# Whether $1, or a folder above it, holds a Cargo.toml (where cargo looks for a workspace).
-gradflow_under_cargo_toml() {
-  local dir=$1 up
-  while :; do
-    [ -e "$dir/Cargo.toml" ] && return 0
-    up=$(dirname "$dir")
-    [ "$up" != "$dir" ] || return 1
-    dir=$up
+# The kernels' build folders, one set per checkout (the dependencies are built against that
+# checkout's libtorch), in the user's own cache, never in the temporary folder: cargo reads
+# .cargo/config.toml in every folder above where it builds, and anyone can make one in /tmp.
+# They lie outside every Cargo workspace but this checkout's, whose Cargo.toml excludes .cache
+# (on Binder $HOME is this checkout): cargo refuses evcxr's package inside a workspace
+# ("believes it's in a workspace when it's not"), and evcxr 0.22 writes no [workspace] table.
+KERNEL_BUILDS=$GRADFLOW_CACHE/kernel-build
+KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
+# What the set-up pre-builds there, which each slot's first kernel starts from, and the lock
+# that the set-up holds while it rebuilds it (none for an install's, which never changes).
+KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt
+KERNEL_PREBUILT_LOCK=$KERNEL_PREBUILT.lock
+
+# Whether every folder from / to $1 belongs to this user or root, is no link, and can be
+# changed by no one else, not even with the sticky bit (a build reads .cargo/config.toml from
+# every folder above it): OpenSSH's StrictModes, path by path from the top, so that a folder
+# passed cannot be changed by anyone else before the next is looked at. What is missing at
+# the end is left for the caller to make. Says which folder fails, and why, on standard error.
+gradflow_folders_safe() {
+  local uid owner mode kind reached='' part problem
+  local -a parts
+  uid=$(id -u)
+  [[ $1 == /* ]] || { echo "gradflow: $1 is not an absolute path" >&2; return 1; }
+  IFS=/ read -ra parts <<<"${1#/}"
+  for part in '' "${parts[@]}"; do
+    if [ -z "$part" ] && [ -n "$reached" ]; then continue; fi
+    case $part in . | ..) echo "gradflow: name $1 without . or .." >&2; return 1 ;; esac
+    reached=${reached%/}/$part
+    [ -e "$reached" ] || [ -L "$reached" ] || return 0
+    # stat without -L describes a link itself, never what it leads to.
+    read -r owner mode kind < <(stat -c '%u %a %F' -- "$reached")
+    if [ "$kind" != directory ]; then problem="is a $kind, not a folder"
+    elif [ "$owner" != "$uid" ] && [ "$owner" != 0 ]; then problem="belongs to another user (uid $owner)"
+    elif (( 8#$mode & 8#022 )); then problem="can be changed by other users (mode $mode)"
+    else continue
+    fi
+    echo "gradflow: will not use $1: $reached $problem, so another user could change what runs there as you (uid $uid)" >&2
+    return 1
   done
 }
-
-# The kernels' build folders, one set per checkout (the dependencies are built against that
-# checkout's libtorch). They must lie outside every Cargo workspace: cargo refuses evcxr's
-# package inside one ("believes it's in a workspace when it's not"), and evcxr 0.22 writes its
-# Cargo.toml with no [workspace] table and has no setting to add one. On Binder $HOME is this
-# checkout, so ~/.cache lies inside our workspace: there they go to the temporary folder, the one
-# place outside $HOME that every user can write and that an image keeps.
-KERNEL_BUILDS=$GRADFLOW_CACHE/kernel-build
-in_checkout=
-if gradflow_under_cargo_toml "$KERNEL_BUILDS"; then
-  # Not in gradflow-<uid>, the engine's socket folder, which only the client makes (mode 700):
-  # made here by mkdir, it would be open to others and the client would refuse it.
-  KERNEL_BUILDS=${TMPDIR:-/tmp}/gradflow-kernels-$(id -u)
-  in_checkout=1
-fi
-KERNEL_BUILD=$KERNEL_BUILDS/$(printf '%s' "${root:?}" | sha256sum | cut -c1-12)
-# What the set-up pre-builds there, which each slot's first kernel starts from.
-KERNEL_PREBUILT=$KERNEL_BUILD/prebuilt
 
 # The engine (the `gradflow` program, which links libtorch) that notebook cells ask to compute,
 # and that scripts/kernel names to the kernel: built in the checkout's target/, as `cargo build`
 # builds it, except on Binder, where postBuild leaves the repository as it was and it goes
 # beside the kernels' builds.
 ENGINE_TARGET=$root/target
-[ -z "$in_checkout" ] || ENGINE_TARGET=$KERNEL_BUILD/engine-target
+[[ $KERNEL_BUILD != "$root"/* ]] || ENGINE_TARGET=$KERNEL_BUILD/engine-target
 ENGINE_PROGRAM=$ENGINE_TARGET/release/gradflow
 
 # An administrator's install for every user of a server (make install-hub) names its own shared,

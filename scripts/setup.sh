@@ -94,14 +94,15 @@ engine() {
 
 kernel_deps() {
   # The kernel's first `:dep` compiles the notebooks' crate; do it once here, not in front of a class.
-  # Kernels copy this folder into their slots (scripts/kernel), under a shared lock.
+  # Kernels copy this folder into their slots (scripts/kernel), under a shared lock that this
+  # holds while it rebuilds.
   local key stamp=$KERNEL_PREBUILT/.gradflow-prebuilt
   key=$( (echo "$root" "$EVCXR_VERSION"; cat Cargo.toml crates/gradflow/Cargo.toml scripts/evcxr/evcxr.toml scripts/evcxr/start/*;
           find crates/gradflow/src -type f | sort | xargs cat) | sha256sum | cut -c1-16)
   [ "$(cat "$stamp" 2>/dev/null)" = "$key" ] && return
   step "pre-building the notebooks' crate for the kernel (about 15 seconds)"
   mkdir -p "$KERNEL_PREBUILT"
-  GRADFLOW_KERNEL_DIR=$KERNEL_PREBUILT flock "$KERNEL_PREBUILT.lock" "$venv/bin/python" scripts/notebooks.py prebuild
+  GRADFLOW_KERNEL_DIR=$KERNEL_PREBUILT flock "$KERNEL_PREBUILT_LOCK" "$venv/bin/python" scripts/notebooks.py prebuild
   echo "$key" >"$stamp"
 }
 

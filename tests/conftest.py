@@ -2,6 +2,7 @@
 JupyterLab runs once per UI test module."""
 
 import copy
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +22,17 @@ NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SEED_NOTEBOOK = ROOT / "notebooks" / "01-shortcut-connections.ipynb"
 EXPLORE_NOTEBOOK = ROOT / "notebooks" / "02-explore.ipynb"
 SCREENSHOTS = ROOT / "target" / "screenshots"
+
+
+def work_folder(prefix):
+    """A new folder, readable by all, for a test's clones and installs that other Unix users run:
+    not in /tmp, where kernels refuse to build (anyone could plant a .cargo/config.toml there,
+    scripts/pins.sh). Root's go in /opt, another user's in their cache. The caller removes it."""
+    parent = Path("/opt") if os.geteuid() == 0 else Path.home() / ".cache"
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    work.chmod(0o755)
+    return work
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import notebooks
-from conftest import ROOT
+from conftest import ROOT, work_folder
 from outputs import cell_containing, text
 
 pytestmark = pytest.mark.binder
@@ -200,8 +200,7 @@ def image():
     """A fresh clone as $HOME, its files read-only to the user that runs postBuild in it: a uid of
     no account when the tests are root (root writes through any mode), else this user with every
     file of the clone made read-only. Only $HOME itself is theirs, as in the image."""
-    work = Path(tempfile.mkdtemp(prefix="gradflow-binder-"))
-    work.chmod(0o755)
+    work = work_folder("gradflow-binder-")
     try:
         uid = UNPRIVILEGED_UID if os.geteuid() == 0 else 0
         home = new_clone(work)
@@ -264,12 +263,16 @@ def test_postbuild_registers_the_kernel_in_the_image_environment(post_built):
     assert Path(torch).is_relative_to(post_built["env"]) and Path(torch, "lib/libtorch_cpu.so").exists()
 
 
-def test_postbuild_installs_rust_and_prebuilds_outside_every_cargo_workspace(post_built):
+def test_postbuild_installs_rust_and_prebuilds_in_the_users_cache_outside_our_workspace(post_built):
     rust_home, builds, prebuilt, evcxr = pins(post_built, "RUST_HOME", "KERNEL_BUILD", "KERNEL_PREBUILT",
                                               "EVCXR_JUPYTER")
     assert (rust_home / "cargo/bin/cargo").exists(), "postBuild took its rustup path"
-    assert evcxr.is_relative_to(post_built["home"] / ".cache/gradflow") and evcxr.exists()
-    assert not builds.is_relative_to(post_built["home"]), "cargo refuses a package inside our workspace"
+    cache = post_built["home"] / ".cache/gradflow"
+    assert evcxr.is_relative_to(cache) and evcxr.exists()
+    # Not in /tmp, where anyone could plant a .cargo/config.toml above the builds; cargo takes
+    # evcxr's package there because our workspace excludes .cache.
+    assert builds.is_relative_to(cache), builds
+    assert ".cache" in tomllib.loads((post_built["home"] / "Cargo.toml").read_text())["workspace"]["exclude"]
     assert (prebuilt / "target").is_dir()
 
 

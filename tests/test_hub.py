@@ -1,16 +1,23 @@
 """A class on one server (`make test-hub`, as root; not in `pytest tests`): gradflow installed once
-by `make install-hub`, a real JupyterHub on 127.0.0.1 (PAM logins, LocalProcessSpawner,
-configurable-http-proxy) and three Unix users that the test creates and removes. Each logs in
-through the hub and runs notebook 01 through the hub's proxy, all three at once: every line equal
-to PyTorch's, every chart there. Around that run, the attacks of a classmate on a student's
-engine; afterwards, where each student wrote, and the memory of the hub and of each student's
-server, printed (`-s` or the summary shows it), never asserted against a time or a size."""
+by `make install-hub` from a checkout that a student owns, a real JupyterHub on 127.0.0.1 (PAM
+logins, LocalProcessSpawner, configurable-http-proxy) and three Unix users that the test creates
+and removes, with homes open to read (0755, as many systems make them). Each logs in through the
+hub and runs notebook 01 through the hub's proxy, all three at once: every line equal to
+PyTorch's, every chart there. Before that run, a classmate (the third student, a real Unix user)
+tries every attack on the first student's kernel: every lock it can open held, the names a kernel
+once used in /tmp made first with planted sockets, an init.evcxr race and a /tmp/.cargo with a
+rustc-wrapper that records who runs it; after it, a fake engine, reading the student's files and
+changing the install. Memory of the hub and of each student's server is printed (`-s` or the
+summary shows it), never asserted against a time or a size."""
 
+import hashlib
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,7 +33,7 @@ import requests
 import websocket
 
 import notebooks
-from conftest import ROOT, SEED_NOTEBOOK
+from conftest import ROOT, SEED_NOTEBOOK, work_folder
 from outputs import svgs, text
 from pytorch import reference
 from test_binder import python_for
@@ -41,9 +48,9 @@ PROXY = "configurable-http-proxy@5.3.0"
 STUDENTS = 3
 # Where each student's server finds notebook 01: ~/gradflow, where gradflow-singleuser copies it.
 NOTEBOOK = "gradflow/notebooks/" + SEED_NOTEBOOK.name
-# How many process ids after the last one a classmate plants sockets for (the issue's attack):
-# enough to cover the student's kernel, started seconds later on a busy machine.
-PLANTED_PIDS = 1000
+# How many process ids after the last one a classmate plants sockets for: enough to cover the
+# first student's kernel, started seconds later beside two others on a busy machine.
+PLANTED_PIDS = 3000
 MIB = 2**20
 GIB = 2**30
 
@@ -64,7 +71,8 @@ class Student:
         subprocess.run(["chpasswd"], input=f"{name}:{self.password}\n", text=True, check=True)
         account = pwd.getpwnam(name)
         self.uid, self.home = account.pw_uid, Path(account.pw_dir)
-        self.home.chmod(0o700)
+        # Open to read, as many distributions make homes: gradflow must keep its files private.
+        self.home.chmod(0o755)
         self.http = requests.Session()
         self.url = None
 
@@ -176,12 +184,33 @@ def free_port():
         return s.getsockname()[1]
 
 
-def install(work, env):
-    """`make install-hub` into a prefix of the test's, the kernelspec into the hub's environment."""
+def checkout_of(owner, work):
+    """This checkout as a hub user would hold it (on The Littlest JupyterHub the administrator is
+    often one): a clone with this working tree's files, set up (the venv, the engine), every file
+    the user's. `make install-hub` is `scripts/install-hub.sh` after `make setup`."""
+    checkout = work / "checkout"
+    # Without hard links: the checkout's files are given to `owner`, this repository's are not.
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(checkout)], check=True)
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, check=True).stdout
+    subprocess.run(f"tar --null -T - -cf - | tar -xf - -C {checkout}", shell=True, input=files, cwd=ROOT,
+                   check=True)
+    (checkout / ".venv").unlink(missing_ok=True)
+    (checkout / ".venv").symlink_to(ROOT / ".venv")
+    engine, = notebooks.pins("ENGINE_PROGRAM")
+    (checkout / "target/release").mkdir(parents=True)
+    shutil.copy2(engine, checkout / "target/release/gradflow")
+    subprocess.run(["chown", "-R", "-h", f"{owner.name}:{owner.name}", str(checkout)], check=True)
+    return checkout
+
+
+def install(work, env, owner):
+    """`make install-hub` from a checkout `owner` owns into a prefix of the test's, the kernelspec
+    into the hub's environment."""
     prefix = work / "prefix"
+    checkout = checkout_of(owner, work)
     begun = time.monotonic()
-    subprocess.run(["make", "--no-print-directory", "install-hub", f"PREFIX={prefix}", f"JUPYTER_PREFIX={env}"],
-                   cwd=ROOT, check=True, timeout=1800)
+    subprocess.run(["scripts/install-hub.sh", str(prefix), str(env)], cwd=checkout, check=True, timeout=1800)
     return prefix, time.monotonic() - begun
 
 
@@ -247,9 +276,11 @@ def start_hub(work, env, variables, prefix, proxy_program, students):
     raise AssertionError("the hub did not answer in 2 minutes:\n" + (work / "hub.log").read_text()[-5000:])
 
 
-def manifest(folder):
-    """Every file under `folder` with its size, mode and time of change."""
-    return {str(p): (s.st_size, s.st_mode, s.st_mtime_ns) for p in folder.rglob("*") for s in [p.lstat()]}
+def manifest(*folders):
+    """Every file under `folders` (and each folder itself) with its owner, group, size, mode and
+    time of change."""
+    return {str(p): (s.st_uid, s.st_gid, s.st_size, s.st_mode, s.st_mtime_ns)
+            for folder in folders for p in [folder, *folder.rglob("*")] for s in [p.lstat()]}
 
 
 @pytest.fixture(scope="module")
@@ -257,17 +288,23 @@ def hub():
     """The class: gradflow installed, three students, the hub running; all removed afterwards."""
     if os.geteuid() != 0:
         pytest.fail("make test-hub creates Unix users and runs JupyterHub's LocalProcessSpawner: run it as root")
-    work = Path(tempfile.mkdtemp(prefix="gradflow-hub-"))
-    work.chmod(0o755)
+    # Not in /tmp, which others can change: the install refuses a prefix there.
+    work = work_folder("gradflow-hub-")
     students, process = [], None
     try:
         suffix = secrets.token_hex(2)
         students = [Student(f"gfstudent{i}{suffix}") for i in range(1, STUDENTS + 1)]
+        victim, _, classmate = students
+        # The first student keeps a Cargo project of their own in their home.
+        give_a_cargo_project(victim)
+        readable_before = readable_by(classmate, victim.home)
         env, variables = hub_environment(work)
-        prefix, install_s = install(work, env)
+        prefix, install_s = install(work, env, classmate)
         process, url = start_hub(work, env, variables, prefix, proxy(work), students)
+        kernelspec = env / "share/jupyter/kernels" / notebooks.KERNEL_NAME
         yield {"work": work, "env": env, "prefix": prefix, "url": url, "process": process, "students": students,
-               "install_s": install_s, "installed": manifest(prefix)}
+               "install_s": install_s, "installed": manifest(prefix, kernelspec), "kernelspec": kernelspec,
+               "readable_before": readable_before}
     finally:
         if process is not None:
             process.terminate()
@@ -276,67 +313,169 @@ def hub():
             except subprocess.TimeoutExpired:
                 process.kill()
         for student in students:
+            remove_from_tmp(student.uid)
             student.remove()
-            shutil.rmtree(f"/tmp/gradflow-{student.uid}", ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
 
 
-# The attacker's program: a classmate who creates the folder where a student's client would put
-# its engine's socket, open to all, with a listening socket for each of the next process ids.
-PLANTER = r"""
-import os, resource, selectors, socket, sys
-folder, pids = sys.argv[1], map(int, sys.argv[2:])
+def give_a_cargo_project(student):
+    """A Cargo package in the student's home, as a student of Rust keeps one: the kernels once
+    moved their builds to /tmp for it."""
+    (student.home / "src").mkdir()
+    (student.home / "Cargo.toml").write_text('[package]\nname = "mine"\nversion = "0.1.0"\nedition = "2021"\n')
+    (student.home / "src/main.rs").write_text("fn main() {}\n")
+    for path in ["Cargo.toml", "src", "src/main.rs"]:
+        os.chown(student.home / path, student.uid, student.uid)
+
+
+def remove_from_tmp(uid):
+    """What a student (or the classmate, for them) made in /tmp."""
+    for path in Path("/tmp").iterdir():
+        try:
+            if path.lstat().st_uid == uid:
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def readable_by(student, folder):
+    """The files under `folder` that `student` can read."""
+    found = student.run_as("find", str(folder), "-type", "f", "-readable", stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True).communicate(timeout=120)[0]
+    return set(found.splitlines())
+
+
+# The classmate's program, run as that Unix user before the students' kernels start; it holds
+# what it made until its standard input closes, and says what it got on each line it reads.
+# - Every file it can open under the install and the students' homes, locked exclusively: a
+#   lock that kernels wait on would stop the class.
+# - The names a kernel once used in /tmp, made first and open to all: each student's socket
+#   folder (with a listening socket for each of the next process ids in the first student's)
+#   and build folder, whose evcxr-config/init.evcxr it keeps replacing with a `:dep` on its own
+#   crate, whose build script records who builds it.
+# - /tmp/.cargo/config.toml, whose rustc-wrapper records who runs it (and runs rustc on), for
+#   every build whose folder lies under /tmp.
+ATTACKER = r"""
+import fcntl, json, os, resource, selectors, socket, sys, threading, time
+plan = json.loads(sys.argv[1])
+record = plan["record"]
 resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
-os.mkdir(folder)
-os.chmod(folder, 0o777)
+
+def open_to_all(path, mode=0o777):
+    os.makedirs(path, exist_ok=True)
+    os.chmod(path, mode)
+
+locks = []
+for top in plan["lock_under"]:
+    for folder, _, files in os.walk(top):
+        for name in files:
+            try:
+                fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locks.append(fd)
+            except OSError:
+                pass
+
+open_to_all(record)
+ran = os.path.join(record, "ran")
+open(ran, "a").close()
+os.chmod(ran, 0o666)
+wrapper = os.path.join(record, "rustc-wrapper")
+with open(wrapper, "w") as out:
+    out.write(f"#!/bin/sh\nid -u >> {ran}\nexec \"$@\"\n")
+os.chmod(wrapper, 0o755)
+os.makedirs("/tmp/.cargo")
+with open("/tmp/.cargo/config.toml", "w") as out:
+    out.write(f'[build]\nrustc-wrapper = "{wrapper}"\n')
+crate = os.path.join(record, "crate")
+os.makedirs(os.path.join(crate, "src"))
+with open(os.path.join(crate, "Cargo.toml"), "w") as out:
+    out.write('[package]\nname = "classmate"\nversion = "0.1.0"\nedition = "2021"\nbuild = "build.rs"\n')
+open(os.path.join(crate, "src/lib.rs"), "w").close()
+with open(os.path.join(crate, "build.rs"), "w") as out:
+    out.write("use std::io::Write;\n"
+              "fn main() {\n"
+              '    let id = std::process::Command::new("id").arg("-u").output().unwrap();\n'
+              f'    std::fs::OpenOptions::new().append(true).open("{ran}").unwrap().write_all(&id.stdout).unwrap();\n'
+              "}\n")
+os.system(f"chmod -R a+rwX {crate}")
+
+configs = []
 chooser = selectors.DefaultSelector()
-for pid in pids:
-    listener = socket.socket(socket.AF_UNIX)
-    listener.bind(f"{folder}/engine-{pid}.sock")
-    os.chmod(f"{folder}/engine-{pid}.sock", 0o777)
-    listener.listen()
-    listener.setblocking(False)
-    chooser.register(listener, selectors.EVENT_READ)
+for victim in plan["victims"]:
+    open_to_all(f"/tmp/gradflow-{victim['uid']}")
+    config = f"/tmp/gradflow-kernels-{victim['uid']}/{victim['build']}/evcxr-config"
+    for part in [f"/tmp/gradflow-kernels-{victim['uid']}", os.path.dirname(config), config]:
+        open_to_all(part)
+    configs.append(config)
+    for pid in victim.get("pids", []):
+        path = f"/tmp/gradflow-{victim['uid']}/engine-{pid}.sock"
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(path)
+        os.chmod(path, 0o777)
+        listener.listen()
+        listener.setblocking(False)
+        chooser.register(listener, selectors.EVENT_READ)
+
+def race():
+    # Puts its init.evcxr back as fast as it can, so that it wins against a kernel's mv.
+    while True:
+        for config in configs:
+            with open(f"{config}/.init", "w") as out:
+                out.write(f':dep classmate = {{ path = "{crate}" }}\n')
+            os.replace(f"{config}/.init", f"{config}/init.evcxr")
+        time.sleep(0.001)
+
+threading.Thread(target=race, daemon=True).start()
 chooser.register(sys.stdin, selectors.EVENT_READ)
 print("ready", flush=True)
 accepted = 0
 while True:
     for key, _ in chooser.select():
         if key.fileobj is sys.stdin:
-            print(accepted, flush=True)
-            sys.exit(0)
-        key.fileobj.accept()[0].close()
-        accepted += 1
+            if not sys.stdin.readline():
+                sys.exit(0)
+            print(json.dumps({"accepted": accepted, "locked": len(locks)}), flush=True)
+        else:
+            key.fileobj.accept()[0].close()
+            accepted += 1
 """
 
 
 @pytest.fixture(scope="module")
-def planted(hub):
-    """Every student logs in; then a classmate plants the folder and sockets where the first
-    student's client will look, before that student's first computing cell."""
-    victim, _, attacker = hub["students"]
+def attacker(hub):
+    """Every student logs in; then the classmate plants everything (ATTACKER) before any kernel
+    starts. /tmp/.cargo goes whatever happens: every build on the machine under /tmp reads it."""
+    victims, classmate = hub["students"][:2], hub["students"][2]
     threads = [threading.Thread(target=s.log_in, args=(hub["url"],)) for s in hub["students"]]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    folder = f"/tmp/gradflow-{victim.uid}"
+    if os.path.lexists("/tmp/.cargo"):
+        pytest.fail("/tmp/.cargo exists: the test plants its own there (and removes it); remove that one first")
+    share = hub["prefix"] / "share/gradflow"
+    build = hashlib.sha256(str(share).encode()).hexdigest()[:12]
     pids = next_pids(PLANTED_PIDS)
-    planter = attacker.run_as(str(hub["env"] / "bin/python"), "-c", PLANTER, folder, *map(str, pids),
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert planter.stdout.readline().strip() == "ready"
+    plan = {"record": f"/tmp/gradflow-classmate-{secrets.token_hex(4)}",
+            "lock_under": [str(hub["prefix"]), str(hub["kernelspec"]), *(str(s.home) for s in victims)],
+            "victims": [{"uid": s.uid, "build": build, "pids": pids if s is victims[0] else []}
+                        for s in victims]}
+    process = classmate.run_as(str(hub["env"] / "bin/python"), "-c", ATTACKER, json.dumps(plan),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        dep = next(c.source for c in victim.notebook(NOTEBOOK).cells if c.cell_type == "code")
-        kernel = victim.open("gradflow/notebooks/planted.ipynb")
-        kernel.run(dep)
-        shown = text({"outputs": kernel.run(REPORT_CELL)})
-        # The process that runs the cells is the client, whose id names its socket.
-        client = int(text({"outputs": kernel.run("std::process::id()")}))
-        kernel.close()
+        assert process.stdout.readline().strip() == "ready", "the classmate's program did not start"
+
+        def report():
+            process.stdin.write("report\n")
+            process.stdin.flush()
+            return json.loads(process.stdout.readline())
+
+        yield {"classmate": classmate, "pids": pids, "ran": Path(plan["record"]) / "ran", "report": report,
+               "planted": [f"/tmp/gradflow-{s.uid}" for s in victims]}
     finally:
-        accepted, _ = planter.communicate("", timeout=60)
-    # The administrator removes the planted folder; the class goes on.
-    shutil.rmtree(folder)
-    return {"shown": shown, "accepted": int(accepted), "folder": folder, "attacker": attacker,
-            "planted_for_the_client": client in pids}
+        process.stdin.close()
+        process.wait(60)
+        shutil.rmtree("/tmp/.cargo", ignore_errors=True)
+        shutil.rmtree(plan["record"], ignore_errors=True)
 
 
 def next_pids(count):
@@ -364,7 +503,7 @@ def run_all(student, barrier, results):
 
 
 @pytest.fixture(scope="module")
-def ran(hub, planted):
+def ran(hub, attacker):
     """All three students run notebook 01 at once; their kernels stay open for what follows."""
     results, barrier = {}, threading.Barrier(STUDENTS)
     threads = [threading.Thread(target=run_all, args=(s, barrier, results)) for s in hub["students"]]
@@ -382,13 +521,143 @@ def engine_of(student):
     return engine
 
 
-def test_a_planted_socket_folder_is_refused_with_a_message_and_never_used(planted):
-    shown = planted["shown"]
-    assert f"the gradflow engine refuses the folder for its socket, {planted['folder']}: it belongs to another " \
-           f"user (uid {planted['attacker'].uid}" in shown, shown
-    assert "It was not used" in shown, shown
-    assert planted["planted_for_the_client"], "the classmate's sockets missed the client's process id"
-    assert planted["accepted"] == 0, f"the client connected to a planted socket {planted['accepted']} times"
+def socket_of(student):
+    """The socket a student's engine listens on, which the client (the process that runs the
+    cells) names after its own process id."""
+    return Path(engine_of(student).cmdline()[-1])
+
+
+def test_no_name_a_classmate_made_first_is_used_and_no_lock_held_stops_a_kernel(hub, attacker, ran):
+    """The students' Run All (`ran`, checked line by line below) went through while the classmate
+    held every lock it could open and had made every name a kernel once used in /tmp."""
+    victim = hub["students"][0]
+    got = attacker["report"]()
+    # Neither the rustc-wrapper of /tmp/.cargo nor the build script of the planted init.evcxr
+    # ran: no student's build lies under /tmp.
+    assert attacker["ran"].read_text() == "", f"the classmate's code ran as uids {attacker['ran'].read_text().split()}"
+    assert got["accepted"] == 0, f"a client connected to a planted socket {got['accepted']} times"
+    for planted in attacker["planted"]:
+        theirs = [p for p in Path(planted).rglob("*") if p.lstat().st_uid != attacker["classmate"].uid]
+        assert not theirs, f"a student's kernel used the planted {planted}: {theirs[:5]}"
+    assert got["locked"] > 0, "the classmate locked nothing: the attack did not happen"
+    client = int(socket_of(victim).stem.removeprefix("engine-"))
+    assert client in attacker["pids"], "the classmate's sockets missed the client's process id"
+    hub.setdefault("attacks", []).extend([
+        ("every lock the classmate could open, held throughout", f"{got['locked']} locks held; every notebook ran"),
+        ("socket and build folders made first in /tmp, open to all, with planted sockets",
+         f"{got['accepted']} connections to {PLANTED_PIDS} planted sockets, the client's among them"),
+        ("/tmp/.cargo/config.toml's rustc-wrapper and a racing init.evcxr's build script", "ran as no one")])
+
+
+def test_the_students_socket_folder_is_theirs_alone_with_a_name_no_one_could_guess(hub, ran):
+    for student in hub["students"]:
+        folder = socket_of(student).parent
+        assert folder.parent == Path("/tmp") and re.fullmatch(r"gradflow-[A-Za-z0-9]{16}", folder.name), folder
+        found = folder.lstat()
+        assert (found.st_uid, stat.S_ISDIR(found.st_mode), found.st_mode & 0o7777) == (student.uid, True, 0o700)
+
+
+# A fake engine, run as the classmate: listens, says on its standard output that it is ready,
+# then takes one connection, notes what it is sent within two seconds, answers with a progress
+# line (which a client would show in the cell) and says what it got.
+FAKE_ENGINE = r"""
+import json, os, socket, sys
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+listener.listen()
+listener.settimeout(120)
+print("ready", flush=True)
+try:
+    connection, _ = listener.accept()
+except socket.timeout:
+    print(json.dumps({"connected": False, "received": 0}), flush=True)
+    sys.exit()
+connection.settimeout(2)
+received = b""
+try:
+    while chunk := connection.recv(1 << 16):
+        received += chunk
+except OSError:
+    pass
+line = "FAKE ENGINE: <script>alert('classmate')</script>"
+tokens = f"0 {len(line)}:{line} ".encode()
+try:
+    connection.sendall(f"{len(tokens)}\n".encode() + tokens)
+except OSError:
+    pass
+print(json.dumps({"connected": True, "received": len(received)}), flush=True)
+"""
+
+
+def test_a_fake_engine_in_the_students_place_is_never_asked_or_shown(hub, attacker, ran):
+    """As if the student's folder were swapped: the engine dies, and a socket that the classmate
+    listens on lies at its path, the student's own (chown, mode 600). The cell says whose it is;
+    nothing is sent to it and nothing it sends is shown. Then the student's engine comes back."""
+    victim, classmate = hub["students"][0], attacker["classmate"]
+    kernel = ran[victim.name]["kernel"]
+    socket_path = socket_of(victim)
+    engine = engine_of(victim)
+    engine.kill()
+    engine.wait(30)
+    lair = Path(tempfile.mkdtemp(prefix="gradflow-fake-", dir="/tmp"))
+    lair.chmod(0o777)
+    fake = classmate.run_as(str(hub["env"] / "bin/python"), "-c", FAKE_ENGINE, str(lair / "engine.sock"),
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert fake.stdout.readline().strip() == "ready"
+        os.replace(lair / "engine.sock", socket_path)
+        os.chown(socket_path, victim.uid, victim.uid)
+        os.chmod(socket_path, 0o600)
+        shown = text({"outputs": kernel.run(REPORT_CELL)})
+        got = json.loads(fake.communicate(timeout=150)[0])
+    finally:
+        fake.kill()
+        shutil.rmtree(lair)
+        # The administrator removes it; the student's next cell starts their own engine again.
+        socket_path.unlink(missing_ok=True)
+        again = text({"outputs": kernel.run(REPORT_CELL)})
+    assert got == {"connected": True, "received": 0}, got
+    assert "FAKE ENGINE" not in shown, shown
+    assert f"refuses the socket {socket_path}: the process listening there runs as another user " \
+           f"(uid {classmate.uid}, you are uid {victim.uid})" in shown, shown
+    _, with_shortcut = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": True})
+    assert again == with_shortcut
+    hub.setdefault("attacks", []).append(
+        ("a fake engine of the classmate's at the student's socket", "refused by uid in the cell; sent and shown nothing"))
+
+
+def test_a_classmate_reads_nothing_that_gradflow_made_in_a_home_open_to_all(hub, ran):
+    """Homes are 0755 here: the notebooks, the cells' sources and every other file the server,
+    the kernel and its cells made are the student's alone."""
+    victim, classmate = hub["students"][0], hub["students"][2]
+    new = readable_by(classmate, victim.home) - hub["readable_before"]
+    assert not new, f"the classmate can read {len(new)} of the student's files: {sorted(new)[:10]}"
+    sources = sorted(victim.home.glob(".cache/gradflow/kernel-build/*/slot-0/src/*.rs"))
+    notebook = victim.home / NOTEBOOK
+    assert sources and notebook.is_file(), sources
+    for path in [notebook, *sources]:
+        said = classmate.run_as("cat", str(path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True).communicate(timeout=60)[1]
+        assert "Permission denied" in said, f"{path}: {said!r}"
+    for folder in [victim.home / "gradflow", victim.home / ".cache/gradflow"]:
+        assert folder.lstat().st_mode & 0o777 == 0o700, folder
+    hub.setdefault("attacks", []).append(
+        ("the classmate reads the student's notebook, cells' sources and other files", "permission denied, all"))
+
+
+def test_the_install_is_roots_whoever_owns_the_checkout(hub):
+    classmate = hub["students"][2]
+    for path, (uid, gid, _, mode, _) in hub["installed"].items():
+        assert (uid, gid) == (0, 0), f"{path} is {uid}:{gid}'s"
+        if not stat.S_ISLNK(mode):
+            expected = (0o755,) if stat.S_ISDIR(mode) else (0o644, 0o755)
+            assert stat.S_IMODE(mode) in expected, f"{path}: mode {stat.S_IMODE(mode):o}"
+    writable = classmate.run_as("find", str(hub["prefix"]), str(hub["kernelspec"]), "-writable",
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).communicate(timeout=120)[0]
+    assert writable == "", f"the checkout's owner can change the install: {writable.splitlines()[:10]}"
+    hub.setdefault("attacks", []).append(
+        ("the checkout's owner changes the install", "every installed file root's, 755/644: nothing writable"))
 
 
 def test_each_student_prints_pytorchs_lines_and_every_chart(ran):
@@ -411,11 +680,7 @@ def test_each_students_kernel_built_from_the_installed_prebuilt_copy_in_their_ho
 
 def test_a_classmate_cannot_reach_a_students_engine(hub, ran):
     victim, classmate, _ = hub["students"]
-    engine = engine_of(victim)
-    socket_path = engine.cmdline()[-1]
-    assert Path(socket_path).parent == Path(f"/tmp/gradflow-{victim.uid}")
-    folder = os.stat(Path(socket_path).parent)
-    assert (folder.st_uid, folder.st_mode & 0o777) == (victim.uid, 0o700)
+    socket_path = str(socket_of(victim))
     connect = ("import socket, sys\n"
                "s = socket.socket(socket.AF_UNIX)\n"
                "try:\n"
@@ -454,8 +719,9 @@ def test_a_classmate_cannot_reach_a_students_engine(hub, ran):
     # The student's own engine answers on.
     _, with_shortcut = reference({"layer_sizes": [3, 3, 3, 3, 3, 1], "shortcut": True})
     assert text({"outputs": ran[victim.name]["kernel"].run(REPORT_CELL)}) == with_shortcut
-    hub["attacks"] = [("the classmate connects to the student's socket", said),
-                      ("the classmate connects through a link, the socket open to all", said_linked)]
+    hub.setdefault("attacks", []).extend([
+        ("the classmate connects to the student's socket", said),
+        ("the classmate connects through a link, the socket open to all", said_linked)])
 
 
 def test_nothing_is_written_outside_each_home_and_the_temporary_folder(hub, ran):
@@ -471,10 +737,12 @@ def test_nothing_is_written_outside_each_home_and_the_temporary_folder(hub, ran)
     for line in sorted(found):
         uid, path = line.split(" ", 1)
         student = owners[int(uid)]
-        if not (Path(path).is_relative_to(student.home) or Path(path).is_relative_to("/tmp")):
+        # The checkout the test gave the classmate to install from is the test's, not the class's.
+        if not (Path(path).is_relative_to(student.home) or Path(path).is_relative_to("/tmp")
+                or Path(path).is_relative_to(hub["work"] / "checkout")):
             outside.append(line)
     assert not outside, "written outside the home and /tmp:\n" + "\n".join(outside[:20])
-    assert manifest(hub["prefix"]) == hub["installed"], "the install changed while the class used it"
+    assert manifest(hub["prefix"], hub["kernelspec"]) == hub["installed"], "the install changed while the class used it"
 
 
 def tree(processes):
@@ -491,7 +759,7 @@ def tree(processes):
 def test_memory_of_the_hub_and_of_each_students_server(hub, ran, capsys):
     """Printed for the README's class section; asserted only to be each student's own."""
     lines = [f"install-hub took {hub['install_s']:.0f} s; the install holds "
-             f"{sum(s[0] for s in hub['installed'].values()) / GIB:.2f} GiB"]
+             f"{sum(s[2] for s in hub['installed'].values()) / GIB:.2f} GiB"]
     hub_process = psutil.Process(hub["process"].pid)
     hub_rss, hub_pss = tree([hub_process])
     # The hub's children are the proxy and, with LocalProcessSpawner, the students' servers.

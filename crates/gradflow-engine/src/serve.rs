@@ -123,6 +123,11 @@ impl Serve for ExplorerHtml {
 /// How long the engine waits for the rest of a request that has begun.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many connections the engine answers at once, each on a thread of its own. A notebook
+/// holds one at a time (two while a handle is dropped during a call); more are refused with a
+/// message, so that no peer can make the engine start threads without end.
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// Listens on `socket`, prints `ready` on standard output once it does, and answers until
 /// standard input closes.
 pub fn serve(socket: &Path) -> Result<()> {
@@ -138,8 +143,15 @@ pub fn serve(socket: &Path) -> Result<()> {
     for stream in listener.incoming() {
         let stream = stream.map_err(io)?;
         // Another user's connection is closed unanswered (peer.rs).
-        if peer::is_own_user(&stream) {
-            workers.answer(stream);
+        if !peer::is_own_user(&stream) {
+            continue;
+        }
+        match workers.busy.fetch_add(1, Ordering::SeqCst) < MAX_CONNECTIONS {
+            true => workers.answer(stream),
+            false => {
+                workers.busy.fetch_sub(1, Ordering::SeqCst);
+                refuse_busy(stream);
+            }
         }
     }
     Ok(())
@@ -151,6 +163,8 @@ struct Workers {
     store: Arc<Store>,
     /// How many workers wait for a connection, not yet promised one.
     idle: Arc<AtomicUsize>,
+    /// How many connections are being answered, at most [`MAX_CONNECTIONS`].
+    busy: Arc<AtomicUsize>,
     sender: Sender<UnixStream>,
     receiver: Arc<Mutex<Receiver<UnixStream>>>,
 }
@@ -161,6 +175,7 @@ impl Workers {
         Workers {
             store: Arc::new(store),
             idle: Arc::new(AtomicUsize::new(0)),
+            busy: Arc::new(AtomicUsize::new(0)),
             sender,
             receiver: Arc::new(Mutex::new(receiver)),
         }
@@ -180,14 +195,16 @@ impl Workers {
             },
             Err(_) => stream,
         };
-        let (store, idle, receiver) = (
+        let (store, idle, busy, receiver) = (
             Arc::clone(&self.store),
             Arc::clone(&self.idle),
+            Arc::clone(&self.busy),
             Arc::clone(&self.receiver),
         );
         std::thread::spawn(move || {
             // A notebook that went away mid-answer needs no answer.
             let _ = converse(stream, &store);
+            busy.fetch_sub(1, Ordering::SeqCst);
             loop {
                 idle.fetch_add(1, Ordering::SeqCst);
                 let next = receiver
@@ -196,9 +213,23 @@ impl Workers {
                     .recv();
                 let Ok(stream) = next else { return };
                 let _ = converse(stream, &store);
+                busy.fetch_sub(1, Ordering::SeqCst);
             }
         });
     }
+}
+
+/// Answers a connection beyond [`MAX_CONNECTIONS`] with the error that says so, unread.
+fn refuse_busy(stream: UnixStream) {
+    let refused = gradflow::Error::Engine(format!(
+        "is answering {MAX_CONNECTIONS} connections at once, the most it takes; this one was \
+         refused unread: wait for the cells that are running, then run the cell again"
+    ));
+    let _ = stream.set_write_timeout(Some(REQUEST_TIMEOUT));
+    let _ = write_message(
+        &mut &stream,
+        &wire::encode(&Frame::<()>::Done(Err(refused))),
+    );
 }
 
 /// Waits for standard input to close, then removes the socket and ends the process.
@@ -235,7 +266,10 @@ fn converse(stream: UnixStream, store: &Store) -> std::io::Result<()> {
     let sink: Sink = {
         let writer = Arc::clone(&writer);
         Arc::new(move |line: &str| {
-            let _ = send(&writer, &wire::encode(&Frame::<()>::Progress(line.to_owned())));
+            let _ = send(
+                &writer,
+                &wire::encode(&Frame::<()>::Progress(line.to_owned())),
+            );
         })
     };
     let answer = match wire::request_name(&tokens) {

@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use crate::wire::{self, read_message, write_message, Frame, Id, Request};
 use crate::{Error, Result};
@@ -55,8 +55,7 @@ impl Drop for Handle {
     /// Frees the value in the engine that made it. An engine that has stopped since freed
     /// everything with it, so none is started for this.
     fn drop(&mut self) {
-        let connected = socket().map(UnixStream::connect);
-        if let Ok(Ok(stream)) = connected {
+        if let Ok(Some(stream)) = socket().and_then(|socket| connect_to(&socket)) {
             let _ = converse(&stream, &Free { ids: vec![self.0] });
         }
     }
@@ -97,15 +96,20 @@ fn stopped() -> Error {
 }
 
 /// The socket of this process's engine, in a folder only this user can open (`socket.rs`).
-/// The folder is checked once in a process (in evcxr, once a cell): once it is private to this
-/// user, no one else can put a socket in it.
+/// The folder is checked once in a process (in evcxr, once a cell): once it and the folders
+/// above it pass, no one else can put a socket in it or lead its path elsewhere.
 pub fn socket() -> Result<PathBuf> {
-    static CHECKED: OnceLock<PathBuf> = OnceLock::new();
-    if let Some(socket) = CHECKED.get() {
+    // Under a lock, so that threads starting at once (tests) choose one folder, not one each.
+    static CHECKED: Mutex<Option<PathBuf>> = Mutex::new(None);
+    let mut checked = CHECKED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(socket) = &*checked {
         return Ok(socket.clone());
     }
     let socket = crate::socket::engine_socket()?;
-    Ok(CHECKED.get_or_init(|| socket).clone())
+    *checked = Some(socket.clone());
+    Ok(socket)
 }
 
 /// The engine's program: [`PROGRAM_VARIABLE`] if set, else the one built in this workspace
@@ -129,7 +133,7 @@ pub fn program() -> PathBuf {
 /// A connection to this process's engine, started first if none answers.
 fn connect() -> Result<UnixStream> {
     let socket = socket()?;
-    if let Ok(stream) = UnixStream::connect(&socket) {
+    if let Some(stream) = connect_to(&socket)? {
         return Ok(stream);
     }
     // One start at a time: threads of one process (tests) share one engine.
@@ -137,16 +141,26 @@ fn connect() -> Result<UnixStream> {
     let _starting = STARTING
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Ok(stream) = UnixStream::connect(&socket) {
+    if let Some(stream) = connect_to(&socket)? {
         return Ok(stream);
     }
     start(&program(), &socket)?;
-    UnixStream::connect(&socket).map_err(|error| {
+    connect_to(&socket)?.ok_or_else(|| {
         Error::Engine(format!(
-            "started but does not answer at {}: {error}; run the cell again",
+            "started but does not answer at {}; run the cell again",
             socket.display()
         ))
     })
+}
+
+/// A connection to the engine listening at `socket`, if one does, checked to be this user's
+/// before anything is sent or read (`socket.rs`).
+fn connect_to(socket: &Path) -> Result<Option<UnixStream>> {
+    let Ok(stream) = UnixStream::connect(socket) else {
+        return Ok(None);
+    };
+    crate::socket::check_peer(&stream, socket)?;
+    Ok(Some(stream))
 }
 
 /// Starts the engine on `socket` and waits until it listens.

@@ -30,6 +30,13 @@ pub const VERSION: u32 = 2;
 /// a peer that announces more is refused before anything is allocated for it.
 pub const MAX_MESSAGE: usize = 256 << 20;
 
+/// The most memory a decoded message may hold, per byte of its tokens. Each list is counted
+/// at its items' size in memory, and each string at its length, before either is made: a message
+/// that would take more is refused as garbled, so neither side holds more than this multiple of
+/// what it was sent. The most that the types here take is 12 per byte, for a list of empty lists
+/// (`0 `, two bytes on the wire, is a 24-byte `Vec` in memory).
+pub const MEMORY_PER_BYTE: usize = 16;
+
 /// A value that can cross the boundary.
 pub trait Wire: Sized {
     /// Appends the value's tokens.
@@ -72,7 +79,7 @@ pub fn encode<T: Wire>(value: &T) -> Vec<u8> {
 
 /// The value whose tokens are all of `bytes`.
 pub fn decode<T: Wire>(bytes: &[u8]) -> Result<T> {
-    let mut input = Reader { bytes, at: 0 };
+    let mut input = Reader::new(bytes);
     let value = T::take(&mut input)?;
     input.finish()?;
     Ok(value)
@@ -88,10 +95,7 @@ pub fn encode_request<R: Request>(request: &R) -> Vec<u8> {
 
 /// A request's name and the reader of its fields, refused if it speaks another [`VERSION`].
 pub fn request_name(tokens: &[u8]) -> Result<(String, Reader<'_>)> {
-    let mut input = Reader {
-        bytes: tokens,
-        at: 0,
-    };
+    let mut input = Reader::new(tokens);
     let version = u32::take(&mut input)?;
     if version != VERSION {
         return Err(Error::Engine(format!(
@@ -150,9 +154,28 @@ pub(crate) fn garbled(what: &str) -> Error {
 pub struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The memory that the values still to be read may take ([`MEMORY_PER_BYTE`]).
+    allowance: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Reader {
+            bytes,
+            at: 0,
+            allowance: bytes.len().saturating_mul(MEMORY_PER_BYTE),
+        }
+    }
+
+    /// Takes `bytes` of memory from the allowance, before they are allocated.
+    fn allocate(&mut self, bytes: usize) -> Result<()> {
+        self.allowance = self
+            .allowance
+            .checked_sub(bytes)
+            .ok_or_else(|| garbled("values that would take more memory than its size allows"))?;
+        Ok(())
+    }
+
     /// Refuses tokens left after the value.
     pub fn finish(&self) -> Result<()> {
         match self.at == self.bytes.len() {
@@ -252,6 +275,7 @@ impl Wire for String {
             .and_then(|rest| rest.get(..length))
             .filter(|_| rest.get(colon + 1 + length) == Some(&b' '))
             .ok_or_else(|| garbled("a string cut short"))?;
+        input.allocate(length)?;
         let text =
             String::from_utf8(text.to_vec()).map_err(|_| garbled("a string that is not UTF-8"))?;
         input.at += colon + length + 2;
@@ -270,7 +294,13 @@ impl<T: Wire> Wire for Vec<T> {
         if length > input.bytes.len() - input.at {
             return Err(garbled("a list longer than its message"));
         }
-        (0..length).map(|_| T::take(input)).collect()
+        input.allocate(length.saturating_mul(std::mem::size_of::<T>()))?;
+        // Made at its size once, as counted: collecting would grow it by doubling.
+        let mut items = Vec::with_capacity(length);
+        for _ in 0..length {
+            items.push(T::take(input)?);
+        }
+        Ok(items)
     }
 }
 

@@ -1,11 +1,13 @@
 //! The boundary against bad bytes: every message type crosses and comes back bit for bit (NaN,
 //! infinities, signed zeros, empty lists and any text included); truncated, garbled, oversized
-//! and other-version messages are typed `Error::Engine`s, never a panic and never an allocation
-//! beyond what was sent (or `wire::MAX_MESSAGE`); and an engine fed them keeps serving.
+//! and other-version messages are typed `Error::Engine`s, never a panic; a message is read
+//! into no more than was sent (or `wire::MAX_MESSAGE`) and decoded into no more than
+//! `wire::MEMORY_PER_BYTE` times that, its worst shape included; an engine fed them keeps
+//! serving, and answers at most `serve::MAX_CONNECTIONS` connections at once.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -24,11 +26,13 @@ use gradflow::{
 };
 use proptest::prelude::*;
 
-/// The largest single allocation this thread asked for while [`largest_allocation`] watched.
+/// The largest single allocation this thread asked for while [`largest_allocation`] watched,
+/// and all that it asked for while [`all_allocations`] watched.
 struct Watching;
 
 thread_local! {
     static WATCHED: Cell<Option<usize>> = const { Cell::new(None) };
+    static SUMMED: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
 unsafe impl GlobalAlloc for Watching {
@@ -36,6 +40,11 @@ unsafe impl GlobalAlloc for Watching {
         let _ = WATCHED.try_with(|largest| {
             if let Some(size) = largest.get() {
                 largest.set(Some(size.max(layout.size())));
+            }
+        });
+        let _ = SUMMED.try_with(|sum| {
+            if let Some(size) = sum.get() {
+                sum.set(Some(size + layout.size()));
             }
         });
         // SAFETY: the caller's layout is passed on unchanged to the system allocator.
@@ -57,6 +66,14 @@ fn largest_allocation<T>(run: impl FnOnce() -> T) -> (T, usize) {
     let value = run();
     let largest = WATCHED.with(|largest| largest.replace(None)).unwrap_or(0);
     (value, largest)
+}
+
+/// What `run` returns, and the bytes of all the allocations it made on this thread.
+fn all_allocations<T>(run: impl FnOnce() -> T) -> (T, usize) {
+    SUMMED.with(|sum| sum.set(Some(0)));
+    let value = run();
+    let sum = SUMMED.with(|sum| sum.replace(None)).unwrap_or(0);
+    (value, sum)
 }
 
 fn floats() -> impl Strategy<Value = f32> {
@@ -370,7 +387,118 @@ fn a_request_reads_back_as_its_name_and_fields() {
     let (name, mut fields) = wire::request_name(&tokens).unwrap();
     assert_eq!(name, Free::NAME);
     assert_eq!(Free::take(&mut fields).unwrap(), Free { ids: vec![] });
-    let mut rest = Vec::new();
-    (&tokens[..]).read_to_end(&mut rest).unwrap();
-    assert_eq!(rest, tokens);
+    fields
+        .finish()
+        .expect("no tokens after the request's fields");
+    let longer = [tokens.as_slice(), b"0 "].concat();
+    let (_, mut fields) = wire::request_name(&longer).unwrap();
+    Free::take(&mut fields).unwrap();
+    assert!(
+        fields.finish().is_err(),
+        "a token after the fields is noticed"
+    );
+}
+
+/// The worst shape the types allow: a list of empty lists, two bytes on the wire for each
+/// 24-byte `Vec` in memory.
+fn lists_of_empty_lists(count: usize) -> Vec<u8> {
+    let mut tokens = format!("{count} ").into_bytes();
+    tokens.extend(b"0 ".repeat(count));
+    tokens
+}
+
+#[test]
+fn a_decoded_message_holds_at_most_its_allowance_of_memory() {
+    // The worst shape decodes within the allowance: every byte it allocates counted.
+    let tokens = lists_of_empty_lists(100_000);
+    let (lists, allocated) = all_allocations(|| decode::<Vec<Vec<f32>>>(&tokens));
+    assert_eq!(lists.unwrap().len(), 100_000);
+    assert!(
+        allocated <= wire::MEMORY_PER_BYTE * tokens.len(),
+        "{allocated} bytes for a message of {}",
+        tokens.len()
+    );
+    assert!(
+        allocated >= 11 * tokens.len(),
+        "the shape is the worst: {allocated} bytes"
+    );
+    // A type larger in memory than the allowance per two bytes is refused before it is made.
+    type Large = Option<(GradientReport, Training)>;
+    assert!(std::mem::size_of::<Large>() > 2 * wire::MEMORY_PER_BYTE);
+    let tokens = [format!("100000 ").as_bytes(), &b"0 ".repeat(100_000)].concat();
+    let (decoded, largest) = largest_allocation(|| decode::<Vec<Large>>(&tokens));
+    let error = decoded.expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("more memory than its size allows"),
+        "{error}"
+    );
+    assert!(
+        largest < 1 << 10,
+        "allocated {largest} bytes before refusing"
+    );
+    // So is a string counted against what the lists before it took.
+    let tokens = [lists_of_empty_lists(1000), b"4:abcd ".to_vec()].concat();
+    assert!(decode::<(Vec<Vec<f32>>, String)>(&tokens).is_ok());
+}
+
+#[test]
+fn an_engine_answers_a_bounded_number_of_connections_at_once() {
+    use gradflow_engine::serve::MAX_CONNECTIONS;
+    let folder = std::env::temp_dir().join(format!("gradflow-busy-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir(&folder).unwrap();
+    let socket = folder.join("engine.sock");
+    let mut engine = std::process::Command::new(env!("CARGO_BIN_EXE_gradflow"))
+        .arg("serve")
+        .arg(&socket)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut BufReader::new(engine.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready, "ready\n");
+    // Connections that send nothing each hold a worker (until the request's time-out).
+    let held: Vec<_> = (0..MAX_CONNECTIONS)
+        .map(|_| UnixStream::connect(&socket).unwrap())
+        .collect();
+    let answer = |stream: &UnixStream| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let tokens = read_message(&mut BufReader::new(stream)).unwrap().unwrap();
+        match decode::<Frame<()>>(&tokens).unwrap() {
+            Frame::Done(answer) => answer,
+            Frame::Progress(line) => panic!("progress: {line}"),
+        }
+    };
+    let refused = UnixStream::connect(&socket).unwrap();
+    let said = answer(&refused).expect_err("refused").to_string();
+    assert!(
+        said.contains(&format!(
+            "is answering {MAX_CONNECTIONS} connections at once"
+        )),
+        "{said}"
+    );
+    drop(held);
+    // Once they are gone, a request is answered.
+    let stream = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        let stream = UnixStream::connect(&socket).unwrap();
+        wire::write_message(&mut &stream, &wire::encode_request(&Free { ids: vec![] })).unwrap();
+        Some(stream).filter(|stream| answer(stream).is_ok())
+    });
+    assert!(
+        stream.is_some(),
+        "the engine answers again once the connections close"
+    );
+    drop(engine.stdin.take());
+    engine.wait().unwrap();
+    std::fs::remove_dir_all(folder).unwrap();
 }
