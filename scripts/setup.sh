@@ -80,6 +80,19 @@ evcxr() {
   scripts/evcxr/build
 }
 
+rust_src() {
+  # The standard library's source, which the kernel's analysis (rust-analyzer, in the patched
+  # evcxr) reads to infer a cell's types. rust-analyzer installs it itself when it is missing,
+  # but then under the kernel's umask 077, private to this user: a toolchain that others use
+  # (make install-hub copies this one; tests/test_binder.py links it) must have it readable.
+  local src
+  src="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+  [ -d "$src" ] && return
+  command -v rustup >/dev/null || return 0
+  step "adding the standard library's source to the Rust toolchain (rustup component add rust-src)"
+  (umask 022 && rustup component add rust-src)
+}
+
 kernelspec() {
   local said
   said=$(scripts/kernelspec "$venv")
@@ -140,6 +153,7 @@ started=$SECONDS
 timed "the Python venv" python_env
 if [ "${1:-}" != venv ]; then
   timed "evcxr" evcxr
+  timed "the standard library's source" rust_src
   timed "the kernelspec" kernelspec
   timed "the engine" engine
   timed "the kernel's dependencies" kernel_deps

@@ -29,6 +29,7 @@ use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt}
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::{Error, Result};
 
@@ -87,8 +88,19 @@ pub(crate) fn engine_socket() -> Result<PathBuf> {
     Ok(socket)
 }
 
-/// The effective user id of this process (the owner of the files it makes).
+/// The effective user id of this process (the owner of the files it makes), read once: every
+/// request checks its engine against it.
 pub(crate) fn current_uid() -> Result<u32> {
+    static UID: OnceLock<u32> = OnceLock::new();
+    if let Some(uid) = UID.get() {
+        return Ok(*uid);
+    }
+    let uid = read_uid()?;
+    Ok(*UID.get_or_init(|| uid))
+}
+
+/// The effective user id, from `/proc/self/status`.
+fn read_uid() -> Result<u32> {
     let status = fs::read_to_string("/proc/self/status").map_err(|error| {
         Error::Engine(format!(
             "cannot tell which user runs this notebook (/proc/self/status: {error}); \
