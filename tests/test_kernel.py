@@ -384,31 +384,37 @@ def dependency_libraries(folder):
     return sorted((p.name, p.stat().st_mtime_ns) for p in (folder / "target").rglob("libgradflow-*.rlib"))
 
 
+def hold(lock_path, wait_s=60):
+    """An exclusive lock on a slot's `lock_path`, waited for while another kernel holds it (an
+    earlier test's, still exiting)."""
+    lock = open(lock_path, "w")
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return lock
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                lock.close()
+                raise AssertionError(f"a kernel still holds {lock_path} after {wait_s} s")
+            time.sleep(0.2)
+
+
 def test_a_second_kernel_starts_from_the_prebuilt_dependencies():
     """Two notebooks open at once, or a restart while the old kernel still exits: the new kernel
     gets a slot never used before, which must start from the set-up's build, not compile the
-    notebooks' crate again. Every free slot but one new one is held, so the kernel takes that one."""
+    notebooks' crate again. Every slot used before is held, so the kernel takes the first new one."""
     builds, prebuilt = notebooks.kernel_builds()
     assert dependency_libraries(prebuilt), "the set-up pre-built the notebooks' crate"
-    held, slot = [], None
+    held, number = [], 0
     try:
-        for number in range(8):
-            lock = open(builds / f"slot-{number}.lock", "w")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.close()
-                continue
-            if slot is None and not (builds / f"slot-{number}").exists():
-                slot = builds / f"slot-{number}"
-                lock.close()
-            else:
-                held.append(lock)
-        assert slot is not None, "a slot never used"
+        while (builds / f"slot-{number}").exists():
+            held.append(hold(builds / f"slot-{number}.lock"))
+            number += 1
+        slot = builds / f"slot-{number}"
         notebooks.prebuild()
         assert dependency_libraries(slot) == dependency_libraries(prebuilt)
     finally:
         for lock in held:
             lock.close()
-        if slot is not None:
-            shutil.rmtree(slot, ignore_errors=True)
+        shutil.rmtree(builds / f"slot-{number}", ignore_errors=True)
