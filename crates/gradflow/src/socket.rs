@@ -48,35 +48,31 @@ const WRITABLE_BY_OTHERS: u32 = 0o022;
 /// The bit that lets only an entry's owner move or remove it from a folder others can write.
 const STICKY: u32 = 0o1000;
 
-// open(2)'s flags, which std does not name: most architectures share the generic values.
+/// open(2)'s flags, which std does not name: these architectures have values of their own.
 #[cfg(any(
     target_arch = "arm",
     target_arch = "aarch64",
     target_arch = "powerpc",
     target_arch = "powerpc64"
 ))]
-const O_NOFOLLOW: i32 = 0o100000;
-#[cfg(any(
-    target_arch = "arm",
-    target_arch = "aarch64",
-    target_arch = "powerpc",
-    target_arch = "powerpc64"
-))]
-const O_DIRECTORY: i32 = 0o40000;
+mod open_flags {
+    pub const O_NOFOLLOW: i32 = 0o100000;
+    pub const O_DIRECTORY: i32 = 0o40000;
+}
+
+/// open(2)'s flags, which std does not name: the values most architectures share.
 #[cfg(not(any(
     target_arch = "arm",
     target_arch = "aarch64",
     target_arch = "powerpc",
     target_arch = "powerpc64"
 )))]
-const O_NOFOLLOW: i32 = 0o400000;
-#[cfg(not(any(
-    target_arch = "arm",
-    target_arch = "aarch64",
-    target_arch = "powerpc",
-    target_arch = "powerpc64"
-)))]
-const O_DIRECTORY: i32 = 0o200000;
+mod open_flags {
+    pub const O_NOFOLLOW: i32 = 0o400000;
+    pub const O_DIRECTORY: i32 = 0o200000;
+}
+
+use open_flags::{O_DIRECTORY, O_NOFOLLOW};
 
 /// The socket of this process's engine, `engine-<pid>.sock` in this user's private folder; the
 /// folder is chosen (and made if need be) and checked, and so is any socket already there.
