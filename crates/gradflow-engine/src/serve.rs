@@ -201,10 +201,13 @@ impl Workers {
             Arc::clone(&self.busy),
             Arc::clone(&self.receiver),
         );
-        std::thread::spawn(move || {
-            // A notebook that went away mid-answer needs no answer.
+        // A notebook that went away mid-answer needs no answer; either way its place is free.
+        let serve = move |stream| {
             let _ = converse(stream, &store);
             busy.fetch_sub(1, Ordering::SeqCst);
+        };
+        std::thread::spawn(move || {
+            serve(stream);
             loop {
                 idle.fetch_add(1, Ordering::SeqCst);
                 let next = receiver
@@ -212,8 +215,7 @@ impl Workers {
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .recv();
                 let Ok(stream) = next else { return };
-                let _ = converse(stream, &store);
-                busy.fetch_sub(1, Ordering::SeqCst);
+                serve(stream);
             }
         });
     }
@@ -266,10 +268,7 @@ fn converse(stream: UnixStream, store: &Store) -> std::io::Result<()> {
     let sink: Sink = {
         let writer = Arc::clone(&writer);
         Arc::new(move |line: &str| {
-            let _ = send(
-                &writer,
-                &wire::encode(&Frame::<()>::Progress(line.to_owned())),
-            );
+            let _ = send(&writer, &wire::encode(&Frame::<()>::Progress(line.to_owned())));
         })
     };
     let answer = match wire::request_name(&tokens) {

@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use crate::{Error, Result};
 
 /// The variable that names this kernel's socket folder.
-pub(crate) const SOCKET_DIR: &str = "GRADFLOW_SOCKET_DIR";
+const SOCKET_DIR: &str = "GRADFLOW_SOCKET_DIR";
 
 /// The variable that names this user's runtime folder (the XDG Base Directory specification).
 const RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
@@ -86,7 +86,7 @@ pub(crate) fn engine_socket() -> Result<PathBuf> {
 
 /// The effective user id of this process (the owner of the files it makes), read once: every
 /// request checks its engine against it.
-pub(crate) fn current_uid() -> Result<u32> {
+fn current_uid() -> Result<u32> {
     static UID: OnceLock<u32> = OnceLock::new();
     if let Some(uid) = UID.get() {
         return Ok(*uid);
@@ -153,7 +153,7 @@ fn private_folder(uid: u32) -> Result<PathBuf> {
 
 /// A new folder in `parent`, mode 700, whose name no one can guess. It must pass
 /// [`check_private`] (so must `parent`, as a folder above it), or it is removed again.
-pub(crate) fn unguessable_folder(parent: &Path, uid: u32) -> Result<PathBuf> {
+fn unguessable_folder(parent: &Path, uid: u32) -> Result<PathBuf> {
     let mut random = [0u8; 8];
     for _ in 0..16 {
         File::open("/dev/urandom")
@@ -193,7 +193,7 @@ pub(crate) fn unguessable_folder(parent: &Path, uid: u32) -> Result<PathBuf> {
 /// `folder` and every folder above it belong to this user or root, are no links, and cannot be
 /// changed by anyone else (but for the sticky bit above it); the folder itself is this user's
 /// and no one else can open it.
-pub(crate) fn check_private(folder: &Path, uid: u32) -> Result<()> {
+fn check_private(folder: &Path, uid: u32) -> Result<()> {
     let checked = check_folders(folder, uid)?;
     let found = checked
         .metadata()

@@ -119,8 +119,7 @@ pub fn write_message(out: &mut impl Write, tokens: &[u8]) -> std::io::Result<()>
 /// [`MAX_MESSAGE`] is refused, and the tokens are read as they come, so that a peer cannot make
 /// this side allocate more than it has sent.
 pub fn read_message(input: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
-    let invalid =
-        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
     let mut line = Vec::new();
     // The longest length line: 20 digits and its newline.
     input.take(21).read_until(b'\n', &mut line)?;
