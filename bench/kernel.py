@@ -341,6 +341,21 @@ def spread(values, unit="s", digits=2):
     return text
 
 
+def against(target, limit, values, unit="s", digits=2):
+    """The `target` (at most `limit`), and each variant whose median of `values` (one list a
+    variant, in VARIANTS' order) misses it, plainly, as the table shows that median (a digit more
+    where it would read as the limit itself)."""
+    missed = []
+    for variant, figures in zip(VARIANTS, values):
+        value = median(figures)
+        if value > limit:
+            shown = f"{value:.{digits}f}"
+            if float(shown) <= limit:
+                shown = f"{value:.{digits + 1}f}"
+            missed.append(f"{variant} {shown} {unit}")
+    return f"{target}; missed: {', '.join(missed)}" if missed else target
+
+
 def load():
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -370,7 +385,7 @@ def measure(rounds=ROUNDS, lab=True, build=False):
         built = {variant: evcxr_build_seconds(variant) for variant in VARIANTS}
         rows.append(("set-up: building evcxr from scratch", "", f"{built['stock'] / 60:.1f} min",
                      f"{built['patched'] / 60:.1f} min ({built['patched'] / built['stock'] - 1:+.0%})",
-                     "≤ stock + 10 %"))
+                     "≤ stock + 10 %" + ("; missed" if built["patched"] > built["stock"] * 1.1 else "")))
     return rows, loads
 
 
@@ -379,6 +394,9 @@ def table(runs, runs_02, python, steps, labs):
 
     def each(key, source=runs, unit="s", digits=2, scale=1):
         return [spread([r[key] * scale for r in source[v]], unit, digits) for v in VARIANTS]
+
+    def target(text, limit, key, source=runs, unit="s", digits=2):
+        return against(text, limit, [[r[key] for r in source[v]] for v in VARIANTS], unit, digits)
 
     rows = [("kernel start, until it answers", spread([p["ready"] for p in python]), *each("ready"), "")]
     for name in steps["stock"][0]:
@@ -395,19 +413,23 @@ def table(runs, runs_02, python, steps, labs):
                      *[spread([r["cells"][index] for r in runs[v]]) for v in VARIANTS], ""))
     ratios = [[r["to_chart"] / p for r, p in zip(runs[v], python_to_last)] for v in VARIANTS]
     rows.append(("fresh kernel → first chart of notebook 01 (Python: → last cell)", spread(python_to_last),
-                 *each("to_chart"), "≤ 2.5× Python"))
+                 *each("to_chart"), against("≤ 2.5× Python", 2.5, ratios, "×", 1)))
     rows.append(("… as a multiple of the Python notebook's, same round", "",
-                 *[spread(r, "×", 1) for r in ratios], "≤ 2.5×"))
+                 *[spread(r, "×", 1) for r in ratios], against("≤ 2.5×", 2.5, ratios, "×", 1)))
     if labs:
         rows.append((f"JupyterLab, kernel idle, {READING_S} s of reading, Run All → first chart", "",
-                     *[spread(labs[v]) for v in VARIANTS], "≤ 2.5 s"))
-    rows.append((f"first chart cell run again (median of {RERUNS})", "", *each("rerun", digits=3), "≤ 0.15 s"))
-    rows.append((f"the `print_gradients` cell run again (median of {RERUNS})", "", *each("printed", digits=3), "≤ 0.25 s"))
+                     *[spread(labs[v]) for v in VARIANTS], against("≤ 2.5 s", 2.5, [labs[v] for v in VARIANTS])))
+    rows.append((f"first chart cell run again (median of {RERUNS})", "", *each("rerun", digits=3),
+                 target("≤ 0.15 s", 0.15, "rerun", digits=3)))
+    rows.append((f"the `print_gradients` cell run again (median of {RERUNS})", "", *each("printed", digits=3),
+                 target("≤ 0.25 s", 0.25, "printed", digits=3)))
     rows.append((f"layer sizes edited, run again through `print_gradients` to the chart (Python: to its printout; median of {RERUNS})",
                  spread([p["loop"] for p in python], digits=3), *each("loop", digits=3), ""))
     for name, source in (("01", runs), ("02", runs_02)):
-        rows.append((f"process tree after Run All of notebook {name}", "", *each("after", source, "MiB", 0), "≤ 500 MiB"))
-        rows.append((f"process tree at its peak, notebook {name}", "", *each("peak", source, "MiB", 0), "≤ 700 MiB"))
+        rows.append((f"process tree after Run All of notebook {name}", "", *each("after", source, "MiB", 0),
+                     target("≤ 500 MiB", 500, "after", source, "MiB", 0)))
+        rows.append((f"process tree at its peak, notebook {name}", "", *each("peak", source, "MiB", 0),
+                     target("≤ 700 MiB", 700, "peak", source, "MiB", 0)))
     return rows
 
 

@@ -17,6 +17,7 @@ import yaml
 
 import notebooks
 from conftest import ROOT, work_folder
+from other_users import python_for, readable
 from outputs import cell_containing, text
 
 pytestmark = pytest.mark.binder
@@ -119,40 +120,6 @@ def test_the_dockerfile_installs_environment_yml_then_runs_postbuild_as_the_note
 def as_user(uid):
     """The command prefix that runs as `uid` (none when the tests are not root)."""
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid else []
-
-
-def open_to_all(path):
-    return all(parent.stat().st_mode & 0o001 for parent in [path, *path.parents])
-
-
-def readable(path, work):
-    """`path`, or where another user cannot reach it (root's home is closed to others), a
-    hard-linked copy of it in `work` (instant, no disk)."""
-    if open_to_all(path):
-        return path
-    copy = work / path.name
-    subprocess.run(["cp", "-al", str(path), str(copy)], check=True)
-    return copy
-
-
-def python_for(version, work):
-    """This machine's CPython `version` (x.y), one that the notebook user can run: (its
-    interpreter, and the loader path that a copy needs, whose run path names its original).
-    Those open to all first: python3, Debian's, pyenv's."""
-    candidates = [shutil.which("python3"), "/usr/bin/python3", *sorted(map(str, Path(os.environ.get(
-        "PYENV_ROOT", Path.home() / ".pyenv")).glob(f"versions/{version}.*/bin/python3")))]
-    found = []
-    for python in filter(None, candidates):
-        about = subprocess.run([python, "-c", "import os, sys; print('%d.%d' % sys.version_info[:2]); "
-                                "print(sys.base_prefix); print(os.path.realpath(sys.executable))"],
-                               capture_output=True, text=True).stdout.split()
-        if about and about[0] == version:
-            found.append((Path(about[1]), Path(about[2])))
-    if not found:
-        pytest.fail(f"no CPython {version} here for the image's environment (environment.yml pins it)")
-    base, python = next((f for f in found if open_to_all(f[0])), found[0])
-    copy = readable(base, work)
-    return copy / python.relative_to(base), {} if copy == base else {"LD_LIBRARY_PATH": str(copy / "lib")}
 
 
 def image_environment(work):

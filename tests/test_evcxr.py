@@ -14,7 +14,7 @@ import pytest
 
 import notebooks
 from conftest import ROOT, SEED_NOTEBOOK
-from test_kernel import Kernel
+from kernels import Kernel
 
 [EVCXR, EVCXR_JUPYTER] = notebooks.pins("GRADFLOW_EVCXR", "EVCXR_JUPYTER")
 patched_only = pytest.mark.skipif(EVCXR == "stock", reason="what the patched kernel does before it answers")

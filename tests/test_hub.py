@@ -34,11 +34,11 @@ import websocket
 
 import notebooks
 from conftest import ROOT, SEED_NOTEBOOK, work_folder
+from kernels import REPORT_CELL, dependency_libraries
+from notebook_checks import check_outputs_current, check_seed_notebook
+from other_users import python_for
 from outputs import svgs, text
 from pytorch import reference
-from test_binder import python_for
-from test_kernel import REPORT_CELL, dependency_libraries
-from test_notebooks import check_outputs_current, check_seed_notebook
 
 pytestmark = pytest.mark.hub
 

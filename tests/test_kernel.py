@@ -3,7 +3,6 @@ the kernel lives on; what loses the variables is known; re-runs keep no memory; 
 starts warm."""
 
 import fcntl
-import queue
 import shutil
 import time
 
@@ -12,6 +11,7 @@ import pytest
 
 import notebooks
 from conftest import SEED_NOTEBOOK
+from kernels import REPORT_CELL, Kernel, dependency_libraries
 from outputs import text
 from pytorch import reference
 
@@ -67,7 +67,7 @@ FAULTS = [
      "the input has 2 values, but the first layer expects 3 (layer_sizes[0])"),
     ("a NaN input", "model_without_shortcut.gradients(&[f32::NAN, 0.0, -1.0])?",
      "input[0] is NaN; every input value must be a finite float32 number"),
-    ("a shape error", "model_without_shortcut.forward(&Tensor::from_slice2(&[[1., 2.]]))",
+    ("a shape error", "model_without_shortcut.forward(&Tensor::from_slice2(&[[1f32, 2.]]))",
      "mat1 and mat2 shapes cannot be multiplied (1x2 and 3x3)"),
     ("no gradient yet", "sample_input.grad()", "this tensor has no gradient (PyTorch's grad is None)"),
     ("a 100,000-wide network", "DeepNetwork::builder(&[100_000, 100_000, 1]).build()?;",
@@ -98,67 +98,7 @@ def test_a_fault_shows_its_message_and_keeps_the_variables(faults, index):
     assert after == lines, f"after {FAULTS[index][0]} the model is gone: {after!r}"
 
 
-# How long output that comes after a cell's end is waited for.
-LATE_OUTPUT_S = 1
-
-
-class Kernel:
-    """One gradflow kernel, driven cell by cell as JupyterLab drives it."""
-
-    def __init__(self, **env):
-        """`env`: variables the kernel gets besides this process's."""
-        import os
-
-        from jupyter_client.manager import start_new_kernel
-
-        # A kernel in a build slot never used before first copies the pre-built folder.
-        self.manager, self.client = start_new_kernel(kernel_name=notebooks.KERNEL_NAME,
-                                                     cwd=str(notebooks.NOTEBOOKS),
-                                                     startup_timeout=notebooks.CELL_TIMEOUT_S,
-                                                     env={**os.environ, **env})
-
-    def engines(self):
-        """The engine processes this kernel started (`gradflow serve`)."""
-        import psutil
-
-        kernel = psutil.Process(self.manager.provisioner.pid)
-        return [p for p in kernel.children(recursive=True) if p.name() == "gradflow"]
-
-    def run(self, code, interrupt_after=None):
-        """Everything the cell shows as text; with `interrupt_after` seconds, the stop button
-        is pressed then, while the cell still runs."""
-        msg_id = self.client.execute(code)
-        if interrupt_after is not None:
-            time.sleep(interrupt_after)
-            self.manager.interrupt_kernel()
-        shown, idle = [], False
-        while True:
-            try:
-                # evcxr can pass a cell's standard error on after it says it is idle; the page
-                # still shows it under the cell, so it is waited for here too.
-                msg = self.client.get_iopub_msg(timeout=LATE_OUTPUT_S if idle else notebooks.CELL_TIMEOUT_S)
-            except queue.Empty:
-                return "".join(shown)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "status" and content["execution_state"] == "idle":
-                idle = True
-            if kind == "stream":
-                shown.append(content["text"])
-            elif kind in ("execute_result", "display_data"):
-                shown.append(content["data"].get("text/plain", ""))
-            elif kind == "error":
-                shown.append("\n".join([content["ename"], content["evalue"], *content["traceback"]]))
-
-    def close(self):
-        self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
-
-
-# A cell that asks the engine for a report, and one that keeps it busy for several seconds.
-REPORT_CELL = ("let report = DeepNetwork::builder(&[3, 3, 3, 3, 3, 1]).shortcut(Shortcut::On).build()?"
-               ".gradients(&[1.0f32, 0.0, -1.0])?;\nreport")
+# A cell that keeps the engine busy for several seconds (REPORT_CELL asks it for a report).
 LONG_CELL = "gradflow::sweep::SweepConfig { widths: vec![64], depths: vec![3000], ..Default::default() }.run()?"
 SETUP_ADVICE = "run `make setup` in the gradflow folder (it builds the engine), then run the cell again"
 
@@ -234,7 +174,7 @@ FREED_BOUND = 10 * 2**20
 def test_tensors_a_cell_drops_are_freed_in_the_engine():
     kernel = engine_kernel()
     try:
-        kernel.run("use gradflow::Tensor;\nlet x = Tensor::from_slice2(&[[1., 0., -1.]]);")
+        kernel.run("use gradflow::Tensor;\nlet x = Tensor::from_slice2(&[[1f32, 0., -1.]]);")
         kernel.run(DROPPING.replace("100_000", "1_000"))  # the engine's allocator warmed up
         before = engine_resident_bytes(kernel)
         assert "error" not in kernel.run(DROPPING).lower()
@@ -266,6 +206,10 @@ def test_a_handle_from_a_stopped_engine_says_which_cells_to_run_again():
         for engine in kernel.engines():
             engine.kill()
             engine.wait(10)
+        for cell in ["sample_input", "sample_input.size()"]:
+            shown = kernel.run(cell)
+            assert "the gradflow engine that made this tensor or model has stopped since" in shown, shown
+            assert kernel.engines() == [], f"{cell} started an engine only to be refused"
         shown = kernel.run(run)
         assert "the gradflow engine that made this tensor or model has stopped since" in shown, shown
         assert "run again the cells that made them, from the one that builds the model" in shown
@@ -377,11 +321,6 @@ def test_a_leak_in_the_cell_is_caught(committed):
     _, gradient, control = rerun_growth(committed, leak=True)
     assert gradient - control > BOUND, (
         f"the leaking cell grew the kernel by {gradient / 2**20:.1f} MiB, the control by {control / 2**20:.1f} MiB")
-
-
-def dependency_libraries(folder):
-    """The notebooks' crate compiled in a build folder (its libraries), with their times of writing."""
-    return sorted((p.name, p.stat().st_mtime_ns) for p in (folder / "target").rglob("libgradflow-*.rlib"))
 
 
 def hold(lock_path, wait_s=60):

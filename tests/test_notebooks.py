@@ -2,6 +2,8 @@
 outputs current (numbers within 1e-6, charts showing the same), and notebook 01's numbers
 identical to those of PyTorch run here."""
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -10,15 +12,9 @@ import notebooks
 import nbformat
 
 from conftest import EXPLORE_NOTEBOOK, NOTEBOOK_PATHS, SEED_NOTEBOOK
-from outputs import (bars, cell_containing, chart_differences, explorer_grids, grid_differences, svgs, text,
-                     text_differences)
-from pytorch import reference, references
-
-SEED = [3, 3, 3, 3, 3, 1]
-
-
-def code_cells(nb):
-    return [cell for cell in nb.cells if cell.cell_type == "code"]
+from notebook_checks import SEED, check_outputs_current, check_seed_notebook, code_cells
+from outputs import cell_containing, svgs, text
+from pytorch import references
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
@@ -49,49 +45,8 @@ def test_committed_outputs_are_current(committed, executed, path):
     check_outputs_current(executed(path), committed(path))
 
 
-def check_outputs_current(fresh_nb, saved_nb):
-    """A notebook run afresh (here, or through a hub: tests/test_hub.py) shows what is committed."""
-    fresh, saved = code_cells(fresh_nb), code_cells(saved_nb)
-    assert [c.source for c in fresh] == [c.source for c in saved]
-    assert sum(len(explorer_grids(c)) for c in fresh) == 1, "each notebook shows one explorer"
-    for new, old in zip(fresh, saved):
-        assert not text_differences(text(new), text(old)), f"stale output; run `make notebooks` ({new.source!r})"
-        assert len(svgs(new)) == len(svgs(old)), f"stale chart; run `make notebooks` ({new.source!r})"
-        for a, b in zip(svgs(new), svgs(old)):
-            assert not chart_differences(a, b), f"stale chart; run `make notebooks` ({new.source!r})"
-        assert len(explorer_grids(new)) == len(explorer_grids(old))
-        for a, b in zip(explorer_grids(new), explorer_grids(old)):
-            assert not grid_differences(a, b), f"stale explorer; run `make notebooks` ({new.source!r})"
-
-
-# Notebook 01's cells that run the seed's `print_gradients`, and what PyTorch prints for each:
-# the same experiment, or, for the second run on the same model, two passes summed.
-SEED_RUNS = [
-    ("a sign of vanishing gradients", {"layer_sizes": SEED, "shortcut": False}),
-    ("print_gradients(&model_with_shortcut", {"layer_sizes": SEED, "shortcut": True}),
-    ("the second run on the same model", {"layer_sizes": SEED, "shortcut": False, "runs": 2}),
-    ("model_without_shortcut.zero_grad()", {"layer_sizes": SEED, "shortcut": False}),
-    ("print_gradients(&model_gelu_without", {"layer_sizes": SEED, "shortcut": False, "activation": "gelu"}),
-    ("print_gradients(&model_gelu_with,", {"layer_sizes": SEED, "shortcut": True, "activation": "gelu"}),
-]
-
-
 def test_seed_notebook_prints_pytorchs_numbers(executed):
     check_seed_notebook(executed(SEED_NOTEBOOK))
-
-
-def check_seed_notebook(nb):
-    """Notebook 01, run through a kernel here or through a hub (tests/test_hub.py), prints
-    PyTorch's lines and shows each variant's bars."""
-    module, _ = reference({"layer_sizes": SEED, "shortcut": False})
-    assert text(cell_containing(nb, "let model = DeepNetwork::builder")) == module
-    for (snippet, spec), (_, lines) in zip(SEED_RUNS, references([spec for _, spec in SEED_RUNS])):
-        assert text(cell_containing(nb, snippet)) == lines, snippet
-
-    assert bars(svgs(cell_containing(nb, "without.chart()"))[0]) == (5 + 1, 0)
-    assert bars(svgs(cell_containing(nb, "with.chart()"))[0]) == (0, 5 + 1)
-    assert bars(svgs(cell_containing(nb, "chart::compare(&without, &with)"))[0]) == (6, 6)
-    assert bars(svgs(cell_containing(nb, "chart::compare(&model_gelu_without"))[0]) == (6, 6)
 
 
 # Edits of notebook 02's architecture cell, and the PyTorch model each one is.
@@ -114,7 +69,7 @@ def test_an_edited_architecture_cell_gives_pytorchs_gradients():
     cells below it run again, all in one kernel: each edit prints what PyTorch prints for it."""
     nb = nbformat.read(EXPLORE_NOTEBOOK, as_version=4)
     sources = [c.source for c in code_cells(nb)]
-    architecture = next(s for s in sources if s.startswith("struct ExampleDeepNeuralNetwork"))
+    architecture = next(s for s in sources if "struct ExampleDeepNeuralNetwork {" in s)
     after = sources[sources.index(architecture) + 1:sources.index(architecture) + 3]
     assert after[0].startswith("fn print_gradients") and after[1].startswith("manual_seed(123)")
     cells = [sources[0]]
@@ -131,6 +86,18 @@ def test_an_edited_architecture_cell_gives_pytorchs_gradients():
     expected = [lines for _, lines in references(specs)]
     assert printed == expected
     assert len(set(printed)) == len(printed), "each edit changes the gradients"
+
+
+def test_the_books_gelu_cell_prints_pytorchs_values(executed):
+    """Notebook 02's GELU, written op by op in a cell, prints what the book's PyTorch module and
+    PyTorch's own tanh GELU print for the same inputs."""
+    cell = cell_containing(executed(EXPLORE_NOTEBOOK), "GELU.forward(&x)")
+    book = ("import torch, torch.nn.functional as F\n"
+            "x = torch.tensor([-3., -1., 0., 1., 3.])\n"
+            "print(0.5 * x * (1 + torch.tanh(torch.sqrt(torch.tensor(2.0 / torch.pi)) * (x + 0.044715 * torch.pow(x, 3)))))\n"
+            "print(F.gelu(x, approximate='tanh'))\n")
+    expected = subprocess.run([sys.executable, "-c", book], capture_output=True, text=True, check=True).stdout
+    assert text(cell) == expected
 
 
 def test_a_bad_edit_shows_the_crates_message(executed):

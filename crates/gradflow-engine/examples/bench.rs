@@ -1,13 +1,17 @@
 //! Timings for `make bench` (bench/bench.py runs this and the same work in PyTorch): one
-//! gradient report for deep and wide networks, chart rendering, and a notebook's tensor
-//! operations through the engine's server. One JSON object a line.
+//! gradient report for deep and wide networks, chart rendering, a notebook's tensor
+//! operations through the engine's server, and the frees of 100,000 tensors' handles. One JSON
+//! object a line; `--frees-only` prints the frees' alone.
 
 use std::time::Instant;
 
-use gradflow_engine::sweep::square_sizes;
-use gradflow_engine::{
-    chart, explore, Network, ExplorerConfig, LayerGradient, NetworkConfig, Shortcut,
-};
+use gradflow::explore::ExplorerConfig;
+use gradflow::network::NetworkConfig;
+use gradflow::results::LayerGradient;
+use gradflow::settings::Shortcut;
+use gradflow::sweep::square_sizes;
+use gradflow_engine::network::Network;
+use gradflow_engine::{chart, explore};
 
 const REPEATS: usize = 5;
 
@@ -27,6 +31,9 @@ fn median_seconds(
 }
 
 fn main() -> gradflow_engine::Result<()> {
+    if std::env::args().any(|arg| arg == "--frees-only") {
+        return handle_frees();
+    }
     // The explorer's whole grid, built once as a notebook cell builds it, and its page.
     let start = Instant::now();
     let explorer = explore::run(&ExplorerConfig::default())?;
@@ -38,6 +45,7 @@ fn main() -> gradflow_engine::Result<()> {
         return Ok(());
     }
     handle_round_trips()?;
+    handle_frees()?;
     for depth in [8, 64, 512] {
         for width in [3, 64, 1024] {
             for batch in [1, 64] {
@@ -86,7 +94,7 @@ fn main() -> gradflow_engine::Result<()> {
 /// the first): the median of 2,000 round trips of one that reads (`size`) and of one that makes
 /// a tensor, which dropping it frees (`relu`: two requests).
 fn handle_round_trips() -> gradflow_engine::Result<()> {
-    let x = gradflow::Tensor::f_from_slice2(&[[1., 0., -1.]])?;
+    let x = gradflow::Tensor::f_from_slice2(&[[1f32, 0., -1.]])?;
     type Operation<'a> = (&'a str, Box<dyn Fn() -> gradflow::Result<()> + 'a>);
     let operations: [Operation; 2] = [
         ("size", Box::new(|| x.f_size().map(drop))),
@@ -104,4 +112,85 @@ fn handle_round_trips() -> gradflow_engine::Result<()> {
         println!(r#"{{"kind":"handle","operation":"{name}","median":{median},"p90":{p90}}}"#);
     }
     Ok(())
+}
+
+/// What 100,000 tensors' frees cost: each dropped handle has the engine free its value. Each
+/// tensor is a relu of a one-value tensor (one request); the loops are timed up to the answer to
+/// one more request (`size`), which every free came before, so that frees the client sends later
+/// than the drop are counted too. Made and dropped one by one, as a cell's loop does; then made
+/// and kept in a `Vec`, and the `Vec` dropped, each timed alone, which sets the frees apart from
+/// the making. With the engine's resident memory (`VmRSS`) before and after each.
+fn handle_frees() -> gradflow_engine::Result<()> {
+    const TENSORS: usize = 100_000;
+    let report = |way: &str, seconds: f64, before: &str, after: &str| {
+        let per_tensor = seconds / TENSORS as f64;
+        println!(
+            r#"{{"kind":"frees","way":"{way}","tensors":{TENSORS},"seconds":{seconds},"per_tensor":{per_tensor},"resident_before":{before},"resident_after":{after}}}"#
+        );
+    };
+    let x = gradflow::Tensor::f_from_slice(&[1.0f32])?;
+    // The engine started, and its allocator warmed up as tests/test_kernel.py warms it.
+    for _ in 0..1000 {
+        drop(x.f_relu()?);
+    }
+    x.f_size()?;
+    let engine = engine_pid();
+
+    let before = resident_bytes(engine);
+    let start = Instant::now();
+    for _ in 0..TENSORS {
+        drop(x.f_relu()?);
+    }
+    x.f_size()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let after = resident_bytes(engine);
+    report("one by one", seconds, &before, &after);
+
+    let before = after;
+    let start = Instant::now();
+    let kept = (0..TENSORS)
+        .map(|_| x.f_relu())
+        .collect::<gradflow::Result<Vec<_>>>()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let after = resident_bytes(engine);
+    report("made and kept", seconds, &before, &after);
+
+    let before = after;
+    let start = Instant::now();
+    drop(kept);
+    x.f_size()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let after = resident_bytes(engine);
+    report("kept, then dropped", seconds, &before, &after);
+    Ok(())
+}
+
+/// The process id of this process's engine: its child `gradflow serve <socket>`, if one is
+/// found in /proc.
+fn engine_pid() -> Option<u32> {
+    let parent = std::process::id().to_string();
+    let processes = std::fs::read_dir("/proc").ok()?;
+    processes.flatten().find_map(|process| {
+        let pid = process.file_name().to_str()?.parse().ok()?;
+        let status = std::fs::read_to_string(process.path().join("status")).ok()?;
+        let command = std::fs::read(process.path().join("cmdline")).ok()?;
+        let serves = command.split(|&byte| byte == 0).nth(1) == Some(b"serve".as_slice());
+        (serves && status_field(&status, "PPid:") == Some(parent.as_str())).then_some(pid)
+    })
+}
+
+/// The resident memory of process `pid` (`VmRSS` in /proc/<pid>/status) in bytes, as JSON:
+/// `null` where it is not read.
+fn resident_bytes(pid: Option<u32>) -> String {
+    let status = pid.and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok());
+    let kib = status
+        .as_deref()
+        .and_then(|status| status_field(status, "VmRSS:")?.parse::<u64>().ok());
+    kib.map_or_else(|| "null".to_owned(), |kib| (kib * 1024).to_string())
+}
+
+/// The first word after `name` on its line of a /proc/<pid>/status text.
+fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
+    let line = status.lines().find_map(|line| line.strip_prefix(name))?;
+    line.split_whitespace().next()
 }

@@ -19,15 +19,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use gradflow::chart::write_file;
-use gradflow::network::{SEED, SEED_SIZES};
+use gradflow::explore::ExplorerConfig;
+use gradflow::network::{NetworkConfig, SEED, SEED_SIZES};
+use gradflow::repr::float_repr;
+use gradflow::results::GradientReport;
+use gradflow::settings::{Activation, Shortcut};
+use gradflow::sweep::{SweepConfig, DEPTHS, WIDTHS};
+use gradflow::train::TrainConfig;
 
+use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::repr::float_repr;
-use crate::results::GradientReport;
-use crate::settings::{Activation, Shortcut};
-use crate::sweep::{self, SweepConfig};
-use crate::train::{self, TrainConfig};
-use crate::{chart, explore, serve, Error, ExplorerConfig, NetworkConfig, Result};
+use crate::{chart, explore, serve, sweep, train};
 
 /// Vanishing gradients and the shortcut connections that cure them.
 #[derive(Debug, Parser)]
@@ -59,7 +61,7 @@ pub enum Command {
             long,
             value_name = "WIDTHS",
             value_delimiter = ',',
-            default_values_t = sweep::WIDTHS,
+            default_values_t = WIDTHS,
             allow_hyphen_values = true
         )]
         widths: Vec<i64>,
@@ -68,7 +70,7 @@ pub enum Command {
             long,
             value_name = "DEPTHS",
             value_delimiter = ',',
-            default_values_t = sweep::DEPTHS
+            default_values_t = DEPTHS
         )]
         depths: Vec<usize>,
         /// relu, gelu, tanh or sigmoid.

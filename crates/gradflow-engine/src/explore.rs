@@ -13,12 +13,13 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
-pub use gradflow::explore::{ExplorerConfig, MAX_DEPTH, MAX_LAYERS, WIDTHS};
+use gradflow::explore::ExplorerConfig;
+use gradflow::network::NetworkConfig;
+use gradflow::results::{Explorer, GradientReport};
 
+use crate::error::Result;
 use crate::network::Network;
 use crate::progress::{self, Cost, Progress};
-use crate::results::{Explorer, GradientReport};
-use crate::{NetworkConfig, Result};
 
 /// Builds and runs every network of the grid, on all cores, and returns their reports.
 pub fn run(config: &ExplorerConfig) -> Result<Explorer> {

@@ -2,8 +2,10 @@
 //! its experiments and its charts, behind the `gradflow` command and the notebooks' server.
 //!
 //! The notebooks `:dep` the light [`gradflow`] crate, which holds settings and results and asks
-//! this engine, running as `gradflow serve`, to compute and draw ([`serve`]). The command line
-//! and anyone who wants tensors in a cell link the engine directly.
+//! this engine, running as `gradflow serve`, to compute and draw ([`serve`]): each request of
+//! [`gradflow::protocol`] is answered in one place per concern (tensors, models, experiments
+//! and charts). The command line (`gradflow grads|compare|sweep|train|explore`) and the tests
+//! link the engine directly.
 //!
 //! Dependencies point one way: gradflow's settings and results are plain data; [`network`]
 //! computes results with libtorch, and [`sweep`], [`train`] and [`explore`] run experiments
@@ -11,7 +13,8 @@
 //! sit on top of them all.
 //!
 //! ```
-//! use gradflow_engine::{Network, NetworkConfig};
+//! use gradflow::network::NetworkConfig;
+//! use gradflow_engine::network::Network;
 //!
 //! let model_without_shortcut = Network::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
 //! let report = model_without_shortcut.gradients(&[1.0, 0.0, -1.0])?;
@@ -26,7 +29,9 @@ pub mod chart;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
+mod experiments;
 pub mod explore;
+mod models;
 pub mod network;
 pub mod peer;
 pub mod print;
@@ -37,9 +42,4 @@ pub mod sweep;
 mod tensors;
 pub mod train;
 
-// The light crate's plain data, under the names the engine's modules use.
 pub use error::{Error, Result};
-pub use gradflow::{limits, repr, results, settings};
-pub use gradflow::{Activation, ExplorerConfig, NetworkConfig, Shortcut, Svg};
-pub use gradflow::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
-pub use network::Network;

@@ -9,7 +9,8 @@
 //! engine's experiments build thousands.
 //!
 //! ```
-//! use gradflow_engine::{Network, NetworkConfig};
+//! use gradflow::network::NetworkConfig;
+//! use gradflow_engine::network::Network;
 //!
 //! let model = Network::new(&NetworkConfig::new(&[3, 3, 3, 3, 3, 1]).seed(123))?;
 //! assert_eq!(model.parameters().len(), 2 * 5);
@@ -25,12 +26,12 @@ use std::sync::Mutex;
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Reduction, Tensor};
 
-use gradflow::NetworkConfig;
+use gradflow::limits::fits_in_memory;
+use gradflow::network::NetworkConfig;
+use gradflow::results::{GradientReport, LayerGradient};
+use gradflow::settings::{Activation, Shortcut};
 
-use crate::limits::fits_in_memory;
-use crate::results::{GradientReport, LayerGradient};
-use crate::settings::{Activation, Shortcut};
-use crate::Result;
+use crate::error::Result;
 
 /// `activation(xs)`, with the ops PyTorch's modules use.
 fn activate(activation: Activation, xs: &Tensor) -> Result<Tensor> {
@@ -72,18 +73,44 @@ pub fn uniform_inputs(rows: usize, width: usize, seed: i64) -> Result<Vec<f32>> 
 
 /// libtorch has one global random generator: hold this lock from seeding to the last draw,
 /// so that two networks built at once (tests run in threads) each get their own seed's weights.
-static GENERATOR: Mutex<()> = Mutex::new(());
+/// It counts the draws, so that a notebook drawing layer after layer can tell whether anything
+/// else drew in between ([`draw_after`]).
+static GENERATOR: Mutex<u64> = Mutex::new(0);
 
 /// Runs `draw` right after `torch.manual_seed(seed)` (or, without a seed, from the generator's
 /// state), with the generator to itself.
 pub fn with_seed<T>(seed: Option<i64>, draw: impl FnOnce() -> Result<T>) -> Result<T> {
-    // A panic elsewhere cannot leave the unit value inconsistent, so a poisoned lock is fine.
-    let _guard = GENERATOR
+    // A panic elsewhere cannot leave a counter inconsistent, so a poisoned lock is fine.
+    let mut draws = GENERATOR
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    *draws += 1;
     if let Some(seed) = seed {
         tch::manual_seed(seed);
     }
+    draw()
+}
+
+/// Runs `draw` with the generator where the last draw of the same notebook left it (`last`,
+/// the count [`GENERATOR`] had after it): where nothing drew in between, as it is; otherwise
+/// seeded with `seed` and brought there by `replay`, which draws again everything drawn since
+/// the seed. `None` (after `manual_seed`) seeds and replays. Each layer of a notebook's model
+/// so costs one draw, unless an experiment drew in between.
+pub fn draw_after<T>(
+    seed: i64,
+    last: &mut Option<u64>,
+    replay: impl FnOnce() -> Result<()>,
+    draw: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let mut draws = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if *last != Some(*draws) {
+        tch::manual_seed(seed);
+        replay()?;
+    }
+    *draws += 1;
+    *last = Some(*draws);
     draw()
 }
 
@@ -115,6 +142,8 @@ pub struct Network {
     /// Where the parameters were made; `layers` holds them in PyTorch's order.
     _vs: nn::VarStore,
     layers: Vec<nn::Linear>,
+    /// The parameters with the names the var store gave them, in PyTorch's order.
+    named: Vec<(String, Tensor)>,
     config: NetworkConfig,
 }
 
@@ -124,18 +153,25 @@ impl Network {
     pub fn new(config: &NetworkConfig) -> Result<Network> {
         config.check()?;
         let vs = nn::VarStore::new(Device::Cpu);
+        let paths: Vec<nn::Path> = (0..config.depth())
+            .map(|i| vs.root() / "layers" / i / 0)
+            .collect();
         let layers = with_seed(Some(config.seed), || {
-            let root = vs.root();
-            config
-                .layer_sizes
-                .windows(2)
-                .enumerate()
-                .map(|(i, w)| pytorch_linear(&(&root / "layers" / i / 0), w[0], w[1], true))
+            (paths.iter().zip(config.layer_sizes.windows(2)))
+                .map(|(path, w)| pytorch_linear(path, w[0], w[1], true))
                 .collect::<Result<Vec<_>>>()
         })?;
+        let named = (paths.iter().zip(&layers))
+            .flat_map(|(path, layer)| {
+                let weight = (path.path("weight"), layer.ws.shallow_clone());
+                let bias = (layer.bs.as_ref()).map(|bs| (path.path("bias"), bs.shallow_clone()));
+                std::iter::once(weight).chain(bias)
+            })
+            .collect();
         Ok(Network {
             _vs: vs,
             layers,
+            named,
             config: config.clone(),
         })
     }
@@ -153,17 +189,8 @@ impl Network {
 
     /// PyTorch's `model.named_parameters()`: `layers.0.0.weight`, `layers.0.0.bias`, …
     pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
-        self.layers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, layer)| {
-                let weight = (format!("layers.{i}.0.weight"), layer.ws.shallow_clone());
-                let bias = layer
-                    .bs
-                    .as_ref()
-                    .map(|bs| (format!("layers.{i}.0.bias"), bs.shallow_clone()));
-                std::iter::once(weight).chain(bias)
-            })
+        (self.named.iter())
+            .map(|(name, tensor)| (name.clone(), tensor.shallow_clone()))
             .collect()
     }
 
@@ -219,41 +246,17 @@ impl Network {
 
     /// PyTorch's `model.zero_grad()`: clears the gradients the parameters hold.
     pub fn zero_grad(&self) -> Result<()> {
-        for var in self.parameters() {
-            let mut grad = var.f_grad()?;
-            if grad.defined() {
-                let _ = grad.f_detach_()?.f_zero_()?;
-            }
-        }
-        Ok(())
+        (self.named.iter()).try_for_each(|(_, parameter)| zero_grad(parameter))
     }
 
     /// The report of the gradients the parameters hold now, after backward passes of your
     /// own (as a training step makes). A parameter without a gradient counts as zero.
     pub fn gradient_report(&self) -> Result<GradientReport> {
-        let layers = self
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(i, linear)| {
-                let (weight_mean, weight_max) = mean_and_max_abs(&linear.ws.f_grad()?)?;
-                let (bias_mean, bias_max) = match &linear.bs {
-                    Some(bias) => mean_and_max_abs(&bias.f_grad()?)?,
-                    None => (0.0, 0.0),
-                };
-                Ok(LayerGradient {
-                    name: format!("layers.{i}.0.weight"),
-                    weight_mean,
-                    weight_max,
-                    bias_mean,
-                    bias_max,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let (layers, layer_sizes) = layer_gradients(&self.named)?;
         let config = &self.config;
         Ok(GradientReport {
             layers,
-            layer_sizes: config.layer_sizes.clone(),
+            layer_sizes,
             shortcut: config.shortcut,
             activation: config.activation,
             seed: config.seed,
@@ -300,8 +303,56 @@ impl Network {
     }
 }
 
+/// Zeroes the gradient `tensor` holds, if it holds one (`tch`'s `zero_grad`).
+pub fn zero_grad(tensor: &Tensor) -> Result<()> {
+    let mut grad = tensor.f_grad()?;
+    if grad.defined() {
+        let _ = grad.f_detach_()?.f_zero_()?;
+    }
+    Ok(())
+}
+
+/// Each layer's mean and largest absolute gradient, from a model's named parameters (each
+/// `….weight` with its `….bias`, in order), and the layer sizes their shapes give: the one
+/// computation of a gradient report, for the engine's networks and a notebook's own models.
+pub fn layer_gradients(named: &[(String, Tensor)]) -> Result<(Vec<LayerGradient>, Vec<i64>)> {
+    let mut layers = Vec::new();
+    let mut layer_sizes = Vec::new();
+    for (name, weight) in named {
+        let Some(layer) = name.strip_suffix("weight") else {
+            continue;
+        };
+        let [fan_out, fan_in] = weight.size()[..] else {
+            return Err(gradflow::Error::invalid(
+                format!("the shape of {name}"),
+                format!("{:?}", weight.size()),
+                "a Linear layer's [out_features, in_features]",
+            )
+            .into());
+        };
+        if layer_sizes.is_empty() {
+            layer_sizes.push(fan_in);
+        }
+        layer_sizes.push(fan_out);
+        let (weight_mean, weight_max) = mean_and_max_abs(&weight.f_grad()?)?;
+        let bias = named.iter().find(|(n, _)| *n == format!("{layer}bias"));
+        let (bias_mean, bias_max) = match bias {
+            Some((_, bias)) => mean_and_max_abs(&bias.f_grad()?)?,
+            None => (0.0, 0.0),
+        };
+        layers.push(LayerGradient {
+            name: name.clone(),
+            weight_mean,
+            weight_max,
+            bias_mean,
+            bias_max,
+        });
+    }
+    Ok((layers, layer_sizes))
+}
+
 /// `grad.abs().mean()` and `grad.abs().max()` as float32; an undefined gradient counts as zero.
-pub(crate) fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
+fn mean_and_max_abs(grad: &Tensor) -> Result<(f32, f32)> {
     if !grad.defined() {
         return Ok((0.0, 0.0));
     }

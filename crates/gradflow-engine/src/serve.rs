@@ -1,4 +1,5 @@
-//! `gradflow serve SOCKET`: the engine the notebooks' light crate talks to ([`gradflow::engine`]).
+//! `gradflow serve SOCKET`: the engine the notebooks' light crate talks to ([`gradflow::client`]),
+//! answering the requests of [`gradflow::protocol`].
 //!
 //! It listens on a Unix socket, answers each connection's one request on a worker thread of
 //! its own (libtorch's generator is locked while weights are drawn, and the [`Store`] while a handle's
@@ -15,60 +16,76 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gradflow::chart::{Drawing, ExplorerHtml};
-use gradflow::engine::Free;
-use gradflow::network::requests::{Forward, Gradients, ParameterGradients};
-use gradflow::nn::requests::{NamedParameters, NewLinear, NewVarStore, ZeroGrads};
-use gradflow::sweep::{ActivationPairs, SweepConfig};
-use gradflow::tensor::requests::{
-    Add, Apply, Backward, FromValues, ItemOf, Linear, ManualSeed, MseLoss, Print, Reduced, Scale,
-    Size, Value, ZeroGrad,
-};
-use gradflow::train::Train;
-use gradflow::wire::{self, read_message, write_message, Frame, Reader, Request};
-use gradflow::{ExplorerConfig, NetworkConfig, Svg, Sweep, Training};
+use gradflow::protocol::{self as p, RequestKind};
+use gradflow::wire::{self, read_message, write_message, Frame, Reader};
 
-use crate::chart;
+use crate::error::Result;
 use crate::peer;
 use crate::progress::{self, Sink};
 use crate::store::{Serve, Store};
-use crate::{explore, sweep, train, Result};
 
-/// Every request the engine answers, by its wire name: the one list that the dispatch reads.
-macro_rules! requests {
-    ($($request:ty),* $(,)?) => {
-        /// The wire names of every request, for the message that refuses another.
-        pub const NAMES: &[&str] = &[$(<$request as Request>::NAME),*];
-
-        /// Answers the request named `name`, whose fields `input` holds; the answer's frame.
-        fn dispatch(name: &str, input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8> {
-            $(if name == <$request as Request>::NAME {
-                return respond::<$request>(input, store, sink);
-            })*
-            wire::encode(&Frame::<()>::Done(Err(unknown(name))))
-        }
+/// Answers the request of `kind`, whose fields `input` holds: its answer's frame. The match
+/// names every request of the protocol, so that the compiler says which one has no answer.
+fn dispatch(kind: RequestKind, input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8> {
+    use RequestKind as K;
+    let answer = match kind {
+        K::FromSlice => respond::<p::FromSlice>,
+        K::Fill => respond::<p::Fill>,
+        K::Apply => respond::<p::Apply>,
+        K::Combine => respond::<p::Combine>,
+        K::WithScalar => respond::<p::WithScalar>,
+        K::ApplyLinear => respond::<p::ApplyLinear>,
+        K::ApplyLayerNorm => respond::<p::ApplyLayerNorm>,
+        K::Mean => respond::<p::Mean>,
+        K::Sum => respond::<p::Sum>,
+        K::Max => respond::<p::Max>,
+        K::MseLoss => respond::<p::MseLoss>,
+        K::Backward => respond::<p::Backward>,
+        K::ZeroGrad => respond::<p::ZeroGrad>,
+        K::Size => respond::<p::Size>,
+        K::DoubleValue => respond::<p::DoubleValue>,
+        K::Item => respond::<p::Item>,
+        K::Print => respond::<p::Print>,
+        K::ManualSeed => respond::<p::ManualSeed>,
+        K::Free => respond::<p::Free>,
+        K::NewVarStore => respond::<p::NewVarStore>,
+        K::NewLinear => respond::<p::NewLinear>,
+        K::NewLayerNorm => respond::<p::NewLayerNorm>,
+        K::NamedParameters => respond::<p::NamedParameters>,
+        K::ZeroGrads => respond::<p::ZeroGrads>,
+        K::NetworkConfig => respond::<gradflow::network::NetworkConfig>,
+        K::Forward => respond::<p::Forward>,
+        K::ParameterGradients => respond::<p::ParameterGradients>,
+        K::Gradients => respond::<p::Gradients>,
+        K::SweepConfig => respond::<gradflow::sweep::SweepConfig>,
+        K::ActivationPairs => respond::<p::ActivationPairs>,
+        K::Train => respond::<p::Train>,
+        K::ExplorerConfig => respond::<gradflow::explore::ExplorerConfig>,
+        K::Drawing => respond::<p::Drawing>,
+        K::ExplorerHtml => respond::<p::ExplorerHtml>,
     };
+    answer(kind, input, store, sink)
 }
-
-requests!(
-    Free, FromValues, Apply, Add, Scale, Linear, Reduced, MseLoss, Backward, ZeroGrad, Size, Value,
-    ItemOf, Print, ManualSeed, NewVarStore, NewLinear, NamedParameters, ZeroGrads, NetworkConfig,
-    Forward, ParameterGradients, Gradients, SweepConfig, ActivationPairs, Train, ExplorerConfig,
-    Drawing, ExplorerHtml,
-);
 
 /// The error for a request this engine does not know.
 fn unknown(name: &str) -> gradflow::Error {
+    let known: Vec<&str> = RequestKind::ALL.iter().map(|kind| kind.name()).collect();
     gradflow::Error::Engine(format!(
         "has no request {name:?} (it answers {}); the engine and the notebook's crate are from \
          different sources: run `make setup` to rebuild the engine, then run the cell again",
-        NAMES.join(", ")
+        known.join(", ")
     ))
 }
 
 /// Reads request `R` and answers it, passing its progress lines to `sink`. A panic in
 /// libtorch's bindings answers as an error; the engine keeps serving.
-fn respond<R: Serve>(mut input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8> {
+fn respond<R: Serve>(
+    kind: RequestKind,
+    mut input: Reader<'_>,
+    store: &Store,
+    sink: Sink,
+) -> Vec<u8> {
+    debug_assert_eq!(kind.name(), R::NAME, "the dispatch answers each request by its type");
     let answer = R::take(&mut input)
         .and_then(|request| input.finish().map(|()| request))
         .and_then(|request| {
@@ -85,39 +102,6 @@ fn respond<R: Serve>(mut input: Reader<'_>, store: &Store, sink: Sink) -> Vec<u8
             }
         });
     wire::encode(&Frame::Done(answer))
-}
-
-impl Serve for SweepConfig {
-    fn serve(self, _: &Store) -> Result<Sweep> {
-        sweep::run(&self)
-    }
-}
-
-impl Serve for Train {
-    fn serve(self, _: &Store) -> Result<Vec<Training>> {
-        train::run_variants(&self.config, &self.variants)
-    }
-}
-
-impl Serve for ExplorerConfig {
-    fn serve(self, _: &Store) -> Result<gradflow::Explorer> {
-        explore::run(&self)
-    }
-}
-
-impl Serve for Drawing {
-    fn serve(self, _: &Store) -> Result<Svg> {
-        chart::draw(&self)
-    }
-}
-
-impl Serve for ExplorerHtml {
-    fn serve(self, _: &Store) -> Result<String> {
-        match self {
-            ExplorerHtml::Cell(explorer) => chart::explorer_html(&explorer),
-            ExplorerHtml::Page(explorer) => chart::explorer_page(&explorer),
-        }
-    }
 }
 
 /// How long the engine waits for the rest of a request that has begun.
@@ -271,8 +255,17 @@ fn converse(stream: UnixStream, store: &Store) -> std::io::Result<()> {
             let _ = send(&writer, &wire::encode(&Frame::<()>::Progress(line.to_owned())));
         })
     };
-    let answer = match wire::request_name(&tokens) {
-        Ok((name, input)) => dispatch(&name, input, store, sink),
+    let answer = match gradflow::protocol::decode_request(&tokens) {
+        Ok((frees, name, input)) => {
+            // The values the notebook dropped since its last request go first.
+            if !frees.is_empty() {
+                store.lock().map(|mut values| values.free(&frees)).ok();
+            }
+            match RequestKind::named(&name) {
+                Some(kind) => dispatch(kind, input, store, sink),
+                None => wire::encode(&Frame::<()>::Done(Err(unknown(&name)))),
+            }
+        }
         Err(error) => wire::encode(&Frame::<()>::Done(Err(error))),
     };
     send(&writer, &answer)

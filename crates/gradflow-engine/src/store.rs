@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
-use gradflow::wire::{Id, Request};
+use gradflow::protocol::Request;
+use gradflow::wire::Id;
 use tch::Tensor;
 
+use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::{Error, Result};
 
 /// Answers a request of the notebooks' crate.
 pub trait Serve: Request {
@@ -60,9 +61,30 @@ pub struct Store {
 pub struct Values {
     next: u64,
     values: HashMap<u64, Value>,
-    /// The notebook's `manual_seed` and the layers drawn since, which each new layer draws
-    /// again first (see [`Values::seeded`]).
-    pub seeded: Option<(i64, Vec<(i64, i64, bool)>)>,
+    /// The notebook's `manual_seed` and what it has drawn since (see [`Values::seeded`]).
+    pub seeded: Option<Seeded>,
+}
+
+/// The notebook's `manual_seed`, what it has drawn from the generator since, in order, and
+/// where its last draw left the generator (`network::draw_after`): what it takes to draw the
+/// next layer or `randn` as PyTorch would, whatever the engine's experiments drew in between.
+pub struct Seeded {
+    pub seed: i64,
+    pub drawn: Vec<Draw>,
+    pub last: Option<u64>,
+}
+
+/// One draw of a notebook from the generator.
+#[derive(Clone, Debug)]
+pub enum Draw {
+    /// `nn.Linear(fan_in, fan_out, bias)`'s weight and bias.
+    Linear {
+        fan_in: i64,
+        fan_out: i64,
+        bias: bool,
+    },
+    /// `torch.randn(size)` of float32 (`false`) or float64 (`true`).
+    Randn { size: Vec<i64>, double: bool },
 }
 
 impl Default for Store {
@@ -186,8 +208,8 @@ impl Locked<'_> {
         }
     }
 
-    /// The notebook's seed and the layers drawn since it was set.
-    pub fn seeded(&mut self) -> &mut Option<(i64, Vec<(i64, i64, bool)>)> {
+    /// The notebook's seed and what it drew since it was set.
+    pub fn seeded(&mut self) -> &mut Option<Seeded> {
         &mut self.values.seeded
     }
 

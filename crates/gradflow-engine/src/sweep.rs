@@ -15,14 +15,14 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
-pub use gradflow::sweep::{square_sizes, ActivationPairs, SweepConfig, BATCH, DEPTHS, NETWORKS, WIDTHS};
+use gradflow::network::NetworkConfig;
+use gradflow::results::{GradientReport, Sweep, SweepPoint};
+use gradflow::settings::{Activation, Shortcut};
+use gradflow::sweep::{square_sizes, SweepConfig, BATCH, NETWORKS};
 
+use crate::error::Result;
 use crate::network::{uniform_inputs, Network};
 use crate::progress::{self, Cost, Progress};
-use crate::results::{GradientReport, Sweep, SweepPoint};
-use crate::settings::{Activation, Shortcut};
-use crate::store::{Serve, Store};
-use crate::{NetworkConfig, Result};
 
 /// Builds and runs the networks of every width, depth and variant of `config`.
 pub fn run(config: &SweepConfig) -> Result<Sweep> {
@@ -80,28 +80,29 @@ fn first_layer_gradient(
     Ok(f64::from(report.layers[0].weight_mean))
 }
 
-/// For each activation, the reports of the network without and with shortcuts, on the
-/// default input: what [`gradflow::sweep::activation_pairs`] asks for and
-/// `chart::activation_grid` draws.
-impl Serve for ActivationPairs {
-    fn serve(self, _: &Store) -> Result<Vec<(GradientReport, GradientReport)>> {
-        let report = |activation, shortcut| -> Result<GradientReport> {
-            let config = NetworkConfig {
-                shortcut,
-                activation,
-                seed: self.seed,
-                ..NetworkConfig::new(&self.layer_sizes)
-            };
-            Network::new(&config)?.gradients(&config.default_input())
+/// For each activation, the reports of the network of `layer_sizes` without and with
+/// shortcuts, from `seed`, on the default input: what [`gradflow::sweep::activation_pairs`]
+/// asks for and `chart::activation_grid` draws.
+pub fn activation_pairs(
+    layer_sizes: &[i64],
+    seed: i64,
+) -> Result<Vec<(GradientReport, GradientReport)>> {
+    let report = |activation, shortcut| -> Result<GradientReport> {
+        let config = NetworkConfig {
+            shortcut,
+            activation,
+            seed,
+            ..NetworkConfig::new(layer_sizes)
         };
-        Activation::ALL
-            .into_iter()
-            .map(|activation| {
-                Ok((
-                    report(activation, Shortcut::Off)?,
-                    report(activation, Shortcut::On)?,
-                ))
-            })
-            .collect()
-    }
+        Network::new(&config)?.gradients(&config.default_input())
+    };
+    Activation::ALL
+        .into_iter()
+        .map(|activation| {
+            Ok((
+                report(activation, Shortcut::Off)?,
+                report(activation, Shortcut::On)?,
+            ))
+        })
+        .collect()
 }

@@ -1,24 +1,21 @@
-//! The tensors, models and networks that notebooks hold handles to, computed: each request of
-//! `gradflow::tensor`, `gradflow::nn` and `gradflow::network` answered with libtorch, on the
-//! values of the [`Store`]. Every operation is libtorch's own, so its numbers (and its error
-//! messages) are PyTorch's.
+//! The notebooks' tensors, computed: each tensor request of `gradflow::protocol` answered with
+//! libtorch, on the values of the [`Store`]. Every operation is libtorch's own, so its numbers
+//! (and its error messages) are PyTorch's.
 
-use gradflow::engine::Free;
-use gradflow::network::requests::{Forward, Gradients, ParameterGradients};
-use gradflow::nn::requests::{NamedParameters, NewLinear, NewVarStore, ZeroGrads};
-use gradflow::tensor::requests::{
-    Add, Apply, Backward, FromValues, ItemOf, Linear, ManualSeed, MseLoss, Print, Reduced, Scale,
-    Size, Value as ValueAt, ZeroGrad,
+use gradflow::limits;
+use gradflow::protocol::{
+    Apply, ApplyLayerNorm, ApplyLinear, Backward, Binary, Combine, DoubleValue, Fill, Filler, Free,
+    FromSlice, Item, ManualSeed, Max, Mean, MseLoss, Print, ScalarOp, Size, Sum, Unary, WithScalar,
+    ZeroGrad,
 };
-use gradflow::tensor::{Kind, Reduce, Reduction, Unary};
+use gradflow::settings::{Kind, Reduction};
 use gradflow::wire::Id;
-use gradflow::{Activation, GradientReport, LayerGradient, NetworkConfig, Shortcut};
-use tch::{nn, Device, Tensor};
+use tch::{Device, Tensor};
 
-use crate::network::{mean_and_max_abs, pytorch_linear, with_seed, Network};
+use crate::error::{Error, Result};
+use crate::network::{draw_after, with_seed, zero_grad};
 use crate::print::{tensor_repr, Printed};
-use crate::store::{Held, Serve, Store, Value};
-use crate::{limits, Error, Result};
+use crate::store::{Draw, Held, Locked, Seeded, Serve, Store, Value};
 
 impl Serve for Free {
     fn serve(self, store: &Store) -> Result<()> {
@@ -27,12 +24,19 @@ impl Serve for Free {
     }
 }
 
-impl Serve for FromValues {
+/// libtorch's element type for a request's.
+pub fn kind(kind: Kind) -> tch::Kind {
+    match kind {
+        Kind::Float => tch::Kind::Float,
+        Kind::Double => tch::Kind::Double,
+    }
+}
+
+impl Serve for FromSlice {
     fn serve(self, store: &Store) -> Result<Id> {
-        let elements = self
-            .shape
-            .iter()
-            .try_fold(1i64, |n, &size| (size >= 0).then(|| n.checked_mul(size)).flatten());
+        let elements = self.shape.iter().try_fold(1i64, |n, &size| {
+            (size >= 0).then(|| n.checked_mul(size)).flatten()
+        });
         if elements != Some(self.values.len() as i64) {
             return Err(gradflow::Error::invalid(
                 format!("the number of values for shape {:?}", self.shape),
@@ -41,8 +45,82 @@ impl Serve for FromValues {
             )
             .into());
         }
-        let tensor = Tensor::f_from_slice(&self.values)?.f_view(self.shape.as_slice())?;
+        let tensor = match self.kind {
+            Kind::Double => Tensor::f_from_slice(&self.values)?,
+            Kind::Float => {
+                let values: Vec<f32> = self.values.iter().map(|&v| v as f32).collect();
+                Tensor::f_from_slice(&values)?
+            }
+        };
+        let tensor = tensor.f_view(self.shape.as_slice())?;
         Ok(store.lock()?.insert_tensor(tensor, ""))
+    }
+}
+
+impl Serve for Fill {
+    fn serve(self, store: &Store) -> Result<Id> {
+        let bytes = match self.kind {
+            Kind::Float => 4,
+            Kind::Double => 8,
+        };
+        limits::check_tensor_size(&self.size, bytes)?;
+        let options = (kind(self.kind), Device::Cpu);
+        let size = self.size.as_slice();
+        let mut values = store.lock()?;
+        let tensor = match self.filler {
+            Filler::Zeros => Tensor::f_zeros(size, options)?,
+            Filler::Ones => Tensor::f_ones(size, options)?,
+            Filler::Randn => {
+                let draw = Draw::Randn {
+                    size: self.size.clone(),
+                    double: self.kind == Kind::Double,
+                };
+                draw_in_order(&mut values, draw)?.0
+            }
+        };
+        Ok(values.insert_tensor(tensor, ""))
+    }
+}
+
+/// Draws `draw` from the generator as PyTorch would at this point of the notebook: after its
+/// `manual_seed` and what it drew since, whatever the engine's experiments drew in between;
+/// without a seed, from the generator as it is. Returns the tensors drawn (a `randn`, or a
+/// layer's weight and bias).
+pub fn draw_in_order(values: &mut Locked<'_>, draw: Draw) -> Result<(Tensor, Option<Tensor>)> {
+    let Some(seeded) = values.seeded() else {
+        return with_seed(None, || draw_one(&draw));
+    };
+    let Seeded { seed, drawn, last } = seeded;
+    let replay = || {
+        drawn
+            .iter()
+            .try_for_each(|earlier| draw_one(earlier).map(drop))
+    };
+    let tensors = draw_after(*seed, last, replay, || draw_one(&draw))?;
+    drawn.push(draw);
+    Ok(tensors)
+}
+
+/// One draw from the generator's current state.
+fn draw_one(draw: &Draw) -> Result<(Tensor, Option<Tensor>)> {
+    match *draw {
+        Draw::Linear {
+            fan_in,
+            fan_out,
+            bias,
+        } => {
+            let vs = tch::nn::VarStore::new(Device::Cpu);
+            let linear = crate::network::pytorch_linear(&vs.root(), fan_in, fan_out, bias)?;
+            Ok((linear.ws, linear.bs))
+        }
+        Draw::Randn { ref size, double } => {
+            let kind = if double {
+                tch::Kind::Double
+            } else {
+                tch::Kind::Float
+            };
+            Ok((Tensor::f_randn(size.as_slice(), (kind, Device::Cpu))?, None))
+        }
     }
 }
 
@@ -58,6 +136,10 @@ impl Serve for Apply {
             Unary::Abs => (x.f_abs()?, "AbsBackward0"),
             Unary::Gelu => (x.f_gelu("none")?, "GeluBackward0"),
             Unary::GeluTanh => (x.f_gelu("tanh")?, "GeluBackward0"),
+            Unary::Neg => (x.f_neg()?, "NegBackward0"),
+            Unary::Exp => (x.f_exp()?, "ExpBackward0"),
+            Unary::Sqrt => (x.f_sqrt()?, "SqrtBackward0"),
+            Unary::Tr => (x.f_tr()?, "TBackward0"),
             Unary::Grad => {
                 let grad = x.f_grad()?;
                 if !grad.defined() {
@@ -92,23 +174,52 @@ fn no_gradient() -> Error {
     .into()
 }
 
-impl Serve for Add {
+impl Serve for Combine {
     fn serve(self, store: &Store) -> Result<Id> {
         let mut values = store.lock()?;
-        let sum = values.tensor(self.x)?.f_add(values.tensor(self.y)?)?;
-        Ok(values.insert_tensor(sum, "AddBackward0"))
+        let (x, y) = (values.tensor(self.x)?, values.tensor(self.y)?);
+        let (z, grad_fn) = match self.op {
+            Binary::Add => (x.f_add(y)?, "AddBackward0"),
+            Binary::Sub => (x.f_sub(y)?, "SubBackward0"),
+            Binary::Mul => (x.f_mul(y)?, "MulBackward0"),
+            Binary::Div => (x.f_div(y)?, "DivBackward0"),
+            Binary::Pow => (x.f_pow(y)?, "PowBackward1"),
+            // What `torch.matmul` records, by its operands' dimensions (checked against PyTorch).
+            Binary::Matmul => (
+                x.f_matmul(y)?,
+                match (x.dim(), y.dim()) {
+                    (1, 1) => "DotBackward0",
+                    (2, 1) => "MvBackward0",
+                    (1, 2) => "SqueezeBackward4",
+                    (2, 2) => "MmBackward0",
+                    _ => "UnsafeViewBackward0",
+                },
+            ),
+        };
+        Ok(values.insert_tensor(z, grad_fn))
     }
 }
 
-impl Serve for Scale {
+impl Serve for WithScalar {
     fn serve(self, store: &Store) -> Result<Id> {
         let mut values = store.lock()?;
-        let product = values.tensor(self.x)?.f_mul_scalar(self.factor)?;
-        Ok(values.insert_tensor(product, "MulBackward0"))
+        let x = values.tensor(self.x)?;
+        let a = self.scalar;
+        let (y, grad_fn) = match self.op {
+            ScalarOp::Add => (x.f_add_scalar(a)?, "AddBackward0"),
+            ScalarOp::Sub => (x.f_sub_scalar(a)?, "SubBackward0"),
+            ScalarOp::Mul => (x.f_mul_scalar(a)?, "MulBackward0"),
+            ScalarOp::Div => (x.f_div_scalar(a)?, "DivBackward0"),
+            ScalarOp::Pow => (x.f_pow_tensor_scalar(a)?, "PowBackward0"),
+            ScalarOp::RSub => (x.f_rsub_scalar(a)?, "RsubBackward1"),
+            // Python's `a / x`: `x.reciprocal() * a`.
+            ScalarOp::RDiv => (x.f_reciprocal()?.f_mul_scalar(a)?, "MulBackward0"),
+        };
+        Ok(values.insert_tensor(y, grad_fn))
     }
 }
 
-impl Serve for Linear {
+impl Serve for ApplyLinear {
     fn serve(self, store: &Store) -> Result<Id> {
         let mut values = store.lock()?;
         let x = values.tensor(self.x)?;
@@ -127,25 +238,39 @@ impl Serve for Linear {
     }
 }
 
-/// libtorch's element type for a request's.
-fn kind(kind: Kind) -> tch::Kind {
-    match kind {
-        Kind::Float => tch::Kind::Float,
-        Kind::Double => tch::Kind::Double,
-    }
-}
-
-impl Serve for Reduced {
+impl Serve for ApplyLayerNorm {
     fn serve(self, store: &Store) -> Result<Id> {
         let mut values = store.lock()?;
         let x = values.tensor(self.x)?;
-        let dtype = self.kind.map(kind);
-        let (y, grad_fn) = match self.op {
-            Reduce::Mean => (x.f_mean(dtype)?, "MeanBackward0"),
-            Reduce::Sum => (x.f_sum(dtype)?, "SumBackward0"),
-            Reduce::Max => (x.f_max()?, "MaxBackward1"),
-        };
-        Ok(values.insert_tensor(y, grad_fn))
+        let weight = self.weight.map(|w| values.tensor(w)).transpose()?;
+        let bias = self.bias.map(|b| values.tensor(b)).transpose()?;
+        let shape = self.normalized_shape.as_slice();
+        let y = x.f_layer_norm(shape, weight, bias, self.eps, false)?;
+        Ok(values.insert_tensor(y, "NativeLayerNormBackward0"))
+    }
+}
+
+impl Serve for Mean {
+    fn serve(self, store: &Store) -> Result<Id> {
+        let mut values = store.lock()?;
+        let y = values.tensor(self.x)?.f_mean(self.kind.map(kind))?;
+        Ok(values.insert_tensor(y, "MeanBackward0"))
+    }
+}
+
+impl Serve for Sum {
+    fn serve(self, store: &Store) -> Result<Id> {
+        let mut values = store.lock()?;
+        let y = values.tensor(self.x)?.f_sum(self.kind.map(kind))?;
+        Ok(values.insert_tensor(y, "SumBackward0"))
+    }
+}
+
+impl Serve for Max {
+    fn serve(self, store: &Store) -> Result<Id> {
+        let mut values = store.lock()?;
+        let y = values.tensor(self.x)?.f_max()?;
+        Ok(values.insert_tensor(y, "MaxBackward1"))
     }
 }
 
@@ -170,25 +295,9 @@ impl Serve for Backward {
     }
 }
 
-/// Zeroes the gradient `tensor` holds, if it holds one (`tch`'s `zero_grad`).
-fn zero_grad(tensor: &Tensor) -> Result<()> {
-    let mut grad = tensor.f_grad()?;
-    if grad.defined() {
-        let _ = grad.f_detach_()?.f_zero_()?;
-    }
-    Ok(())
-}
-
 impl Serve for ZeroGrad {
     fn serve(self, store: &Store) -> Result<()> {
         zero_grad(store.lock()?.tensor(self.x)?)
-    }
-}
-
-impl Serve for ZeroGrads {
-    fn serve(self, store: &Store) -> Result<()> {
-        let parameters = store.lock()?.named_parameters(self.owner)?;
-        parameters.iter().try_for_each(|(_, p)| zero_grad(p))
     }
 }
 
@@ -198,7 +307,7 @@ impl Serve for Size {
     }
 }
 
-impl Serve for ValueAt {
+impl Serve for DoubleValue {
     fn serve(self, store: &Store) -> Result<f64> {
         let values = store.lock()?;
         let x = values.tensor(self.x)?;
@@ -206,7 +315,10 @@ impl Serve for ValueAt {
             return Err(gradflow::Error::invalid(
                 format!("the index {:?}", self.index),
                 format!("{} numbers long", self.index.len()),
-                format!("one number per dimension of the tensor's shape {:?}", x.size()),
+                format!(
+                    "one number per dimension of the tensor's shape {:?}",
+                    x.size()
+                ),
             )
             .into());
         }
@@ -214,7 +326,7 @@ impl Serve for ValueAt {
     }
 }
 
-impl Serve for ItemOf {
+impl Serve for Item {
     fn serve(self, store: &Store) -> Result<f64> {
         let values = store.lock()?;
         let x = values.tensor(self.x)?;
@@ -249,145 +361,11 @@ impl Serve for Print {
 
 impl Serve for ManualSeed {
     fn serve(self, store: &Store) -> Result<()> {
-        *store.lock()?.seeded() = Some((self.seed, Vec::new()));
+        *store.lock()?.seeded() = Some(Seeded {
+            seed: self.seed,
+            drawn: Vec::new(),
+            last: None,
+        });
         Ok(())
-    }
-}
-
-impl Serve for NewVarStore {
-    fn serve(self, store: &Store) -> Result<Id> {
-        Ok(store.lock()?.insert(Value::VarStore(Vec::new())))
-    }
-}
-
-impl Serve for NewLinear {
-    fn serve(self, store: &Store) -> Result<(Id, Option<Id>)> {
-        limits::check_layer_sizes(&[self.fan_in, self.fan_out])?;
-        let mut values = store.lock()?;
-        values.var_store(self.vs)?;
-        // libtorch has one generator, which the engine's experiments seed too: every layer
-        // since the notebook's `manual_seed` is drawn again first, so that this one gets the
-        // numbers PyTorch draws for it, whatever ran in between.
-        let seeded = values.seeded().clone();
-        let layer = (self.fan_in, self.fan_out, self.bias);
-        let linear = with_seed(seeded.as_ref().map(|(seed, _)| *seed), || {
-            for &(fan_in, fan_out, bias) in seeded.iter().flat_map(|(_, drawn)| drawn) {
-                pytorch_linear(&nn::VarStore::new(Device::Cpu).root(), fan_in, fan_out, bias)?;
-            }
-            pytorch_linear(&nn::VarStore::new(Device::Cpu).root(), layer.0, layer.1, layer.2)
-        })?;
-        if let Some((_, drawn)) = values.seeded() {
-            drawn.push(layer);
-        }
-        let name = |parameter: &str| match self.name.is_empty() {
-            true => parameter.to_owned(),
-            false => format!("{}.{parameter}", self.name),
-        };
-        let add = |values: &mut crate::store::Locked<'_>, what: &str, tensor: Tensor| {
-            values
-                .var_store(self.vs)?
-                .push((name(what), tensor.shallow_clone()));
-            Ok::<Id, Error>(values.insert(parameter(tensor)))
-        };
-        let ws = add(&mut values, "weight", linear.ws)?;
-        let bs = linear.bs.map(|bs| add(&mut values, "bias", bs)).transpose()?;
-        Ok((ws, bs))
-    }
-}
-
-/// A parameter as the store keeps it.
-fn parameter(tensor: Tensor) -> Value {
-    Value::Tensor(Held {
-        tensor,
-        grad_fn: None,
-        parameter: true,
-    })
-}
-
-impl Serve for NamedParameters {
-    fn serve(self, store: &Store) -> Result<Vec<(String, Id)>> {
-        let mut values = store.lock()?;
-        let named = values.named_parameters(self.owner)?;
-        Ok(named
-            .into_iter()
-            .map(|(name, tensor)| (name, values.insert(parameter(tensor))))
-            .collect())
-    }
-}
-
-impl Serve for NetworkConfig {
-    fn serve(self, store: &Store) -> Result<Id> {
-        let network = Network::new(&self)?;
-        Ok(store.lock()?.insert(Value::Network(network)))
-    }
-}
-
-impl Serve for Forward {
-    fn serve(self, store: &Store) -> Result<Id> {
-        let mut values = store.lock()?;
-        let network = values.network(self.model)?;
-        let output = network.forward(values.tensor(self.x)?)?;
-        let grad_fn = forward_grad_fn(network.config());
-        Ok(values.insert_tensor(output, grad_fn))
-    }
-}
-
-/// The operation that makes the seed's `forward`'s output: the last shortcut where it adds
-/// one, else the last activation (the book's GELU ends with a product).
-fn forward_grad_fn(config: &NetworkConfig) -> &'static str {
-    let sizes = &config.layer_sizes;
-    let last_adds = sizes.len() >= 2 && sizes[sizes.len() - 2] == sizes[sizes.len() - 1];
-    match (config.shortcut, config.activation) {
-        (Shortcut::On, _) if last_adds => "AddBackward0",
-        (_, Activation::Relu) => "ReluBackward0",
-        (_, Activation::Gelu) => "MulBackward0",
-        (_, Activation::Tanh) => "TanhBackward0",
-        (_, Activation::Sigmoid) => "SigmoidBackward0",
-    }
-}
-
-impl Serve for ParameterGradients {
-    fn serve(self, store: &Store) -> Result<(Vec<LayerGradient>, Vec<i64>)> {
-        let values = store.lock()?;
-        let named = |name: &str| self.parameters.iter().find(|(n, _)| n == name);
-        let mut layers = Vec::new();
-        let mut layer_sizes = Vec::new();
-        for (name, id) in &self.parameters {
-            let Some(layer) = name.strip_suffix("weight") else {
-                continue;
-            };
-            let weight = values.tensor(*id)?;
-            let [fan_out, fan_in] = weight.size()[..] else {
-                return Err(gradflow::Error::invalid(
-                    format!("the shape of {name}"),
-                    format!("{:?}", weight.size()),
-                    "a Linear layer's [out_features, in_features]",
-                )
-                .into());
-            };
-            if layer_sizes.is_empty() {
-                layer_sizes.push(fan_in);
-            }
-            layer_sizes.push(fan_out);
-            let (weight_mean, weight_max) = mean_and_max_abs(&weight.f_grad()?)?;
-            let (bias_mean, bias_max) = match named(&format!("{layer}bias")) {
-                Some((_, bias)) => mean_and_max_abs(&values.tensor(*bias)?.f_grad()?)?,
-                None => (0.0, 0.0),
-            };
-            layers.push(LayerGradient {
-                name: name.clone(),
-                weight_mean,
-                weight_max,
-                bias_mean,
-                bias_max,
-            });
-        }
-        Ok((layers, layer_sizes))
-    }
-}
-
-impl Serve for Gradients {
-    fn serve(self, store: &Store) -> Result<GradientReport> {
-        store.lock()?.network(self.model)?.gradients(&self.input)
     }
 }

@@ -3,8 +3,9 @@
 //! [`gradflow::train`]'s to say.
 //!
 //! ```
-//! use gradflow_engine::train::{run_variant, TrainConfig};
+//! use gradflow::train::TrainConfig;
 //! use gradflow::Shortcut;
+//! use gradflow_engine::train::run_variant;
 //!
 //! let config = TrainConfig { steps: 50, ..TrainConfig::default() };
 //! let run = run_variant(&config, Shortcut::On)?;
@@ -13,15 +14,14 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
+use gradflow::results::Training;
+use gradflow::settings::Shortcut;
+use gradflow::train::TrainConfig;
 use tch::{COptimizer, Kind, Reduction, Tensor};
 
-pub use gradflow::train::TrainConfig;
-
+use crate::error::Result;
 use crate::network::{uniform_inputs, Network};
 use crate::progress::{self, Cost, Progress};
-use crate::results::Training;
-use crate::settings::Shortcut;
-use crate::{NetworkConfig, Result};
 
 /// The task's inputs and targets, drawn after `torch.manual_seed(seed + 1)`.
 pub fn regression_task(config: &TrainConfig) -> Result<(Tensor, Tensor)> {
@@ -90,10 +90,10 @@ fn on_task<T>(
 /// Tells the progress of training `variants` networks if it is long.
 fn start_progress(config: &TrainConfig, variants: usize) -> Progress {
     let steps = variants * config.steps;
-    let layer_steps = steps.saturating_mul(config.depth());
+    let depth = config.network(Shortcut::Off).depth();
+    let layer_steps = steps.saturating_mul(depth);
     let what = format!(
-        "training {variants} × {} layers for {} steps",
-        config.depth(),
+        "training {variants} × {depth} layers for {} steps",
         config.steps
     );
     let estimate = progress::estimate(layer_steps, Cost::TrainingStep, 1);
@@ -108,12 +108,7 @@ fn train_one(
     (inputs, targets): &(Tensor, Tensor),
     progress: &Progress,
 ) -> Result<Training> {
-    let model = Network::new(&NetworkConfig {
-        layer_sizes: config.layer_sizes.clone(),
-        shortcut,
-        activation: config.activation,
-        seed: config.seed,
-    })?;
+    let model = Network::new(&config.network(shortcut))?;
     // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
     // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
     // there and drifts from PyTorch's digits.

@@ -12,67 +12,17 @@
 //! );
 //! ```
 
-use std::fmt;
 use std::path::Path;
 
-use crate::engine::ask;
+use crate::client::ask;
+use crate::error::{Error, Result};
+use crate::protocol::{Drawing, ExplorerHtml};
+pub use crate::results::Svg;
 use crate::results::{Explorer, GradientReport, Sweep, Training};
 use crate::settings::Activation;
-use crate::wire::{wire_enum, Reader, Request, Wire};
-use crate::{Error, Result};
 
 /// Chart size in pixels: a 720p slide.
 pub const SIZE: (u32, u32) = (1280, 720);
-
-/// A chart the engine draws from results.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum Drawing {
-    /// [`GradientReport::chart`].
-    Layers(GradientReport),
-    /// [`compare`].
-    Compare(GradientReport, GradientReport),
-    /// [`activation_grid`].
-    ActivationGrid(Vec<(GradientReport, GradientReport)>),
-    /// [`sweep_chart`].
-    Sweep(Sweep),
-    /// [`loss_chart`].
-    Loss(Vec<Training>),
-    /// [`gradient_heatmap`].
-    Heatmap(Vec<Training>),
-}
-
-impl Request for Drawing {
-    const NAME: &'static str = "chart";
-    type Answer = Svg;
-}
-wire_enum!(Drawing {
-    0 => Layers(report),
-    1 => Compare(without, with),
-    2 => ActivationGrid(pairs),
-    3 => Sweep(sweep),
-    4 => Loss(runs),
-    5 => Heatmap(runs),
-});
-
-/// The explorer's HTML, which the engine writes.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum ExplorerHtml {
-    /// [`Explorer::to_html`].
-    Cell(Explorer),
-    /// [`Explorer::to_page`].
-    Page(Explorer),
-}
-
-impl Request for ExplorerHtml {
-    const NAME: &'static str = "explorer_html";
-    type Answer = String;
-}
-wire_enum!(ExplorerHtml {
-    0 => Cell(explorer),
-    1 => Page(explorer),
-});
 
 /// Asks the engine for a chart.
 fn draw(drawing: Drawing) -> Result<Svg> {
@@ -111,32 +61,10 @@ pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     draw(Drawing::Heatmap(runs.to_vec()))
 }
 
-/// An SVG chart that evcxr shows inline and that can be saved for slides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Svg {
-    document: String,
-    title: String,
-}
-
 impl Svg {
-    /// A chart from its SVG document and its title.
-    pub fn new(document: String, title: String) -> Self {
-        Svg { document, title }
-    }
-
-    /// The SVG document.
-    pub fn as_str(&self) -> &str {
-        &self.document
-    }
-
-    /// The chart's title, which also describes it where the image cannot be shown.
-    pub fn title(&self) -> &str {
-        &self.title
-    }
-
     /// Writes the SVG document to `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_file(path.as_ref(), &self.document)
+        write_file(path.as_ref(), self.as_str())
     }
 
     /// An `<img>` holding the chart, as wide as its container allows and never wider than
@@ -150,8 +78,8 @@ impl Svg {
         let (width, height) = SIZE;
         format!(
             r#"<img src="data:image/svg+xml;base64,{}" width="{width}" height="{height}" alt="{}" style="max-width: 100%; height: auto;">"#,
-            base64(self.document.as_bytes()),
-            escape_html(&self.title),
+            base64(self.as_str().as_bytes()),
+            escape_html(self.title()),
         )
     }
 
@@ -164,24 +92,8 @@ impl Svg {
         );
         println!(
             "EVCXR_BEGIN_CONTENT text/plain\nChart: {}\nEVCXR_END_CONTENT",
-            self.title
+            self.title()
         );
-    }
-}
-
-impl Wire for Svg {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.document.put(out);
-        self.title.put(out);
-    }
-    fn take(input: &mut Reader<'_>) -> Result<Self> {
-        Ok(Svg::new(String::take(input)?, String::take(input)?))
-    }
-}
-
-impl fmt::Display for Svg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.document)
     }
 }
 

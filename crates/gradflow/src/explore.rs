@@ -12,15 +12,17 @@
 //! assert!(ExplorerConfig { depths: 1..=1_000_000_000, ..Default::default() }.check().is_err());
 //! ```
 
-use std::ops::RangeInclusive;
-
-use crate::engine::ask;
-use crate::network::{NetworkConfig, SEED};
+use crate::client::ask;
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::network::SEED;
 use crate::results::{Explorer, GradientReport};
+use crate::settings::NetworkConfig;
 use crate::settings::{Activation, Shortcut};
 use crate::sweep::square_sizes;
-use crate::wire::{wire_struct, Request};
-use crate::{limits, Error, Result};
+
+/// The config's fields are plain data (`settings`); its defaults, checks and runs are here.
+pub use crate::settings::ExplorerConfig;
 
 /// The widths the explorer offers unless told otherwise.
 pub const WIDTHS: [i64; 8] = [1, 2, 3, 4, 8, 16, 32, 64];
@@ -29,21 +31,6 @@ pub const WIDTHS: [i64; 8] = [1, 2, 3, 4, 8, 16, 32, 64];
 pub const MAX_DEPTH: usize = 32;
 
 pub use crate::limits::MAX_LAYERS;
-
-/// Which networks the explorer computes: every depth, width and activation, each network
-/// `[width; depth] + [1]` on the input evenly spaced from 1 to −1, without and with shortcut.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExplorerConfig {
-    /// The depths (numbers of layers) to offer. A range, not a list, so that a typo such as
-    /// `1..=1_000_000_000` is refused before a list of that length is made.
-    pub depths: RangeInclusive<usize>,
-    /// The widths to offer.
-    pub widths: Vec<i64>,
-    /// The activations to offer.
-    pub activations: Vec<Activation>,
-    /// The `torch.manual_seed` every network's weights are drawn after.
-    pub seed: i64,
-}
 
 impl Default for ExplorerConfig {
     /// Depths 1 to [`MAX_DEPTH`], widths 1 to 64 ([`WIDTHS`]), every activation, seed [`SEED`].
@@ -139,15 +126,3 @@ impl ExplorerConfig {
         limits::layers_in_all(&depths, copies)
     }
 }
-
-/// Exploring: the engine answers with the grid's reports.
-impl Request for ExplorerConfig {
-    const NAME: &'static str = "explore";
-    type Answer = Explorer;
-}
-wire_struct!(ExplorerConfig {
-    depths,
-    widths,
-    activations,
-    seed
-});

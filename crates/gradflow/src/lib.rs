@@ -22,12 +22,14 @@
 
 pub mod chart;
 #[doc(hidden)]
-pub mod engine;
+pub mod client;
 mod error;
 pub mod explore;
 pub mod limits;
 pub mod network;
 pub mod nn;
+#[doc(hidden)]
+pub mod protocol;
 pub mod repr;
 pub mod results;
 pub mod settings;
@@ -38,10 +40,8 @@ pub mod train;
 #[doc(hidden)]
 pub mod wire;
 
-pub use chart::Svg;
 pub use error::{Error, Result};
-pub use explore::ExplorerConfig;
-pub use network::{default_input, DeepNetwork, NetworkConfig};
-pub use results::{Explorer, GradientReport, LayerGradient, Sweep, SweepPoint, Training};
-pub use settings::{Activation, Shortcut};
-pub use tensor::{manual_seed, Device, Kind, Reduction, Tensor};
+pub use network::{default_input, DeepNetwork};
+pub use results::{Explorer, GradientReport, LayerGradient, Svg, Sweep, SweepPoint, Training};
+pub use settings::{Activation, Device, ExplorerConfig, Kind, NetworkConfig, Reduction, Shortcut};
+pub use tensor::{manual_seed, PyFloat, Tensor};

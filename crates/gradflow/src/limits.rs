@@ -11,7 +11,7 @@
 //! assert!(check_depth(MAX_LAYERS + 1).is_err());
 //! ```
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Refuse networks whose weights and gradients would need more memory than this.
 pub const MEMORY_LIMIT_BYTES: u64 = 1 << 30;
@@ -27,6 +27,40 @@ pub const MAX_STEPS: usize = 100_000;
 /// The most layer-steps a training runs (each variant's depth times its steps): about a minute
 /// on one core of a laptop.
 pub const MAX_LAYER_STEPS: usize = 1_000_000;
+
+/// The most values a tensor made from a slice in a cell carries to the engine (10,000,000
+/// float64 take 210 MB in one message, under the 256 MiB it reads at most).
+pub const MAX_SLICE_VALUES: usize = 10_000_000;
+
+/// Checks the number of values that `Tensor::from_slice` sends: at most [`MAX_SLICE_VALUES`].
+pub fn check_slice_values(values: usize) -> Result<()> {
+    if values <= MAX_SLICE_VALUES {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "the number of values for one tensor from a slice",
+        values,
+        format!(
+            "at most {MAX_SLICE_VALUES}, which fit in one message to the engine; make a larger \
+             tensor in the engine instead: Tensor::zeros, Tensor::ones or Tensor::randn, then \
+             compute on it"
+        ),
+    ))
+}
+
+/// Checks a tensor's shape: no negative size, and at most [`MEMORY_LIMIT_BYTES`] of values of
+/// `bytes_per_value`.
+pub fn check_tensor_size(size: &[i64], bytes_per_value: u64) -> Result<()> {
+    if let Some(&negative) = size.iter().find(|&&s| s < 0) {
+        return Err(Error::invalid(
+            format!("the size {size:?}"),
+            negative,
+            "no negative size (0 or more in each dimension)",
+        ));
+    }
+    let values = size.iter().fold(1u128, |n, &s| n.saturating_mul(s as u128));
+    fits_in_memory(values.saturating_mul(bytes_per_value as u128))
+}
 
 /// Checks a layer-size list: at least two entries, all positive, at most [`MAX_LAYERS`]
 /// layers, and a network that fits in [`MEMORY_LIMIT_BYTES`].

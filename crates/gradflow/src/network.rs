@@ -17,14 +17,17 @@
 
 use std::fmt;
 
-use crate::engine::{ask, Handle};
+use crate::client::{ask, Handle};
+use crate::error::Result;
 use crate::limits::check_layer_sizes;
 use crate::nn::{f_named_parameters_of, f_zero_grad_of, Module};
+use crate::protocol::{Forward, Gradients, ParameterGradients};
 use crate::results::GradientReport;
 use crate::settings::{Activation, Shortcut};
 use crate::tensor::{or_panic, Tensor};
-use crate::wire::{wire_struct, Id, Request};
-use crate::Result;
+
+/// The config's fields are plain data (`settings`); its defaults, checks and runs are here.
+pub use crate::settings::NetworkConfig;
 
 /// The seed that every experiment draws its weights after unless told otherwise: the seed
 /// notebook's `torch.manual_seed(123)`.
@@ -43,22 +46,6 @@ pub fn default_input(width: usize) -> Vec<f32> {
             .map(|i| (1.0 - 2.0 * i as f64 / (width - 1) as f64) as f32)
             .collect(),
     }
-}
-
-/// What defines a network: its sizes, its shortcut connections, its activation and the seed
-/// its weights are drawn after. The default is the seed notebook's network.
-///
-/// Set the fields, or chain the setters from [`DeepNetwork::builder`], as the seed's cells read.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NetworkConfig {
-    /// The input width, then each layer's output width.
-    pub layer_sizes: Vec<i64>,
-    /// Whether each layer adds its input to its output where the shapes match.
-    pub shortcut: Shortcut,
-    /// The non-linearity after each Linear layer.
-    pub activation: Activation,
-    /// The `torch.manual_seed` the weights are drawn after.
-    pub seed: i64,
 }
 
 impl Default for NetworkConfig {
@@ -161,18 +148,6 @@ impl fmt::Display for NetworkConfig {
     }
 }
 
-/// Building a network: the engine draws its weights and keeps them.
-impl Request for NetworkConfig {
-    const NAME: &'static str = "network";
-    type Answer = Id;
-}
-wire_struct!(NetworkConfig {
-    layer_sizes,
-    shortcut,
-    activation,
-    seed
-});
-
 /// The seed's `ExampleDeepNeuralNetwork`, for any depth. Its weights and their gradients live
 /// in the engine; a variable keeps the network from one cell to the next, and dropping it frees
 /// them. As in PyTorch, each backward pass adds into the gradients the network holds, until
@@ -181,39 +156,6 @@ pub struct DeepNetwork {
     config: NetworkConfig,
     handle: Handle,
 }
-
-/// The engine's requests for a network, besides [`NetworkConfig`], which builds one.
-#[doc(hidden)]
-pub mod requests {
-    use crate::wire::{wire_request, Id};
-
-    /// `model(x)`: the seed's `forward`.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Forward {
-        pub model: Id,
-        pub x: Id,
-    }
-    wire_request!(Forward { model, x } => "forward", Id);
-
-    /// Each weight's gradient with its bias's (`name.weight` with `name.bias`), as a report's
-    /// layers, and the layer sizes the weights' shapes give.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct ParameterGradients {
-        pub parameters: Vec<(String, Id)>,
-    }
-    wire_request!(ParameterGradients { parameters } => "parameter_gradients", (Vec<crate::LayerGradient>, Vec<i64>));
-
-    /// The seed's `print_gradients` on a freshly zeroed network, without the printing: one
-    /// forward and backward pass on one row of `input` against a zero target, then the report.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Gradients {
-        pub model: Id,
-        pub input: Vec<f64>,
-    }
-    wire_request!(Gradients { model, input } => "gradients", crate::GradientReport);
-}
-
-use requests::{Forward, Gradients, ParameterGradients};
 
 impl DeepNetwork {
     /// Starts a network with these sizes: the input width, then each layer's output width.
@@ -288,7 +230,7 @@ impl DeepNetwork {
 
     /// Shows the PyTorch-style printout as a Jupyter cell's output in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        crate::repr::show_text(self)
     }
 }
 

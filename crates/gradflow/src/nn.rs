@@ -13,39 +13,44 @@
 //! let layer = nn::seq()
 //!     .add(nn::linear(&vs.root() / "layers" / 0 / 0, 3, 3, Default::default()))
 //!     .add_fn(|x| x.relu());
-//! let y = layer.forward(&Tensor::from_slice2(&[[1., 0., -1.]]));
+//! let y = layer.forward(&Tensor::from_slice2(&[[1f32, 0., -1.]]));
 //! assert_eq!(y.size(), [1, 3]);
 //! let names: Vec<String> = vs.named_parameters().into_iter().map(|(name, _)| name).collect();
 //! assert_eq!(names, ["layers.0.0.weight", "layers.0.0.bias"]);
 //! ```
 
 use std::borrow::Borrow;
+use std::fmt;
 use std::ops::Div;
 
-use crate::engine::{ask, Handle};
+use crate::client::{ask, Handle};
+use crate::error::Result;
+use crate::protocol::{NamedParameters, NewLayerNorm, NewLinear, NewVarStore, ZeroGrads};
 use crate::tensor::{or_panic, Device, Tensor};
-use crate::Result;
 
-/// A model: what it computes from its input (`nn.Module.forward`).
-pub trait Module {
+/// A model: what it computes from its input (`nn.Module.forward`). As in `tch`, a model can be
+/// printed for debugging and sent to another thread.
+pub trait Module: fmt::Debug + Send {
     fn forward(&self, xs: &Tensor) -> Tensor;
 }
 
 /// Holds a model's parameters in the engine, by name, in the order they were made: the order
 /// of PyTorch's `named_parameters()`.
+#[derive(Debug)]
 pub struct VarStore {
     handle: Handle,
 }
 
 /// A place in a [`VarStore`], named as PyTorch names modules: `&vs.root() / "layers" / 0 / 0`
 /// names the parameters `layers.0.0.weight` and `layers.0.0.bias`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Path<'a> {
     vs: &'a VarStore,
     names: Vec<String>,
 }
 
 /// A Linear layer's parameters: `weight` of shape `[out, in]` and the `bias`.
+#[derive(Debug)]
 pub struct Linear {
     pub ws: Tensor,
     pub bs: Option<Tensor>,
@@ -65,54 +70,49 @@ impl Default for LinearConfig {
 }
 
 /// Layers and functions applied one after the other (`nn.Sequential`).
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Sequential {
     layers: Vec<Box<dyn Module>>,
 }
 
 /// A function used as a layer, such as an activation: `nn::func(|x| x.relu())`.
-pub struct Func<F: Fn(&Tensor) -> Tensor> {
+pub struct Func<F: Fn(&Tensor) -> Tensor + Send> {
     f: F,
 }
 
-/// The engine's requests for models.
-#[doc(hidden)]
-pub mod requests {
-    use crate::wire::{wire_request, Id};
-
-    /// A new, empty var store.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct NewVarStore {}
-    wire_request!(NewVarStore {} => "var_store", Id);
-
-    /// `nn.Linear(fan_in, fan_out)` in `vs` under `name`: the weight, then the bias, drawn as
-    /// PyTorch draws them from the generator's current state.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct NewLinear {
-        pub vs: Id,
-        pub name: String,
-        pub fan_in: i64,
-        pub fan_out: i64,
-        pub bias: bool,
+impl<F: Fn(&Tensor) -> Tensor + Send> fmt::Debug for Func<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("func")
     }
-    wire_request!(NewLinear { vs, name, fan_in, fan_out, bias } => "linear_layer", (Id, Option<Id>));
-
-    /// `model.named_parameters()` of a var store or a network.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct NamedParameters {
-        pub owner: Id,
-    }
-    wire_request!(NamedParameters { owner } => "named_parameters", Vec<(String, Id)>);
-
-    /// `model.zero_grad()` of a var store or a network.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct ZeroGrads {
-        pub owner: Id,
-    }
-    wire_request!(ZeroGrads { owner } => "zero_grads", ());
 }
 
-use requests::*;
+/// A layer normalisation's parameters (`nn.LayerNorm`): `weight` (ones) and `bias` (zeros) of
+/// the normalised shape.
+#[derive(Debug)]
+pub struct LayerNorm {
+    pub ws: Option<Tensor>,
+    pub bs: Option<Tensor>,
+    pub normalized_shape: Vec<i64>,
+    pub config: LayerNormConfig,
+}
+
+/// A [`layer_norm`]'s settings, as `tch` names them: PyTorch's defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerNormConfig {
+    pub cudnn_enabled: bool,
+    pub eps: f64,
+    pub elementwise_affine: bool,
+}
+
+impl Default for LayerNormConfig {
+    fn default() -> Self {
+        LayerNormConfig {
+            cudnn_enabled: true,
+            eps: 1e-5,
+            elementwise_affine: true,
+        }
+    }
+}
 
 /// The parameters of a model in the engine (a var store or a network), by name, in the order
 /// they were made, as tensors the notebook owns.
@@ -228,6 +228,56 @@ impl Module for Linear {
     }
 }
 
+/// [`layer_norm`], returning the error.
+pub fn f_layer_norm<'a, P: Borrow<Path<'a>>>(
+    path: P,
+    normalized_shape: Vec<i64>,
+    config: LayerNormConfig,
+) -> Result<LayerNorm> {
+    let (ws, bs) = match config.elementwise_affine {
+        true => {
+            let path = path.borrow();
+            let request = NewLayerNorm {
+                vs: path.vs.handle.id(),
+                name: path.names.join("."),
+                shape: normalized_shape.clone(),
+            };
+            let (ws, bs) = ask(&request)?;
+            (Some(Tensor::from_id(ws)), Some(Tensor::from_id(bs)))
+        }
+        false => (None, None),
+    };
+    Ok(LayerNorm {
+        ws,
+        bs,
+        normalized_shape,
+        config,
+    })
+}
+
+/// `nn.LayerNorm(normalized_shape)` at `path`: its weight (ones) and bias (zeros), named
+/// `path.weight` and `path.bias`, as in `tch`.
+pub fn layer_norm<'a, P: Borrow<Path<'a>>>(
+    path: P,
+    normalized_shape: Vec<i64>,
+    config: LayerNormConfig,
+) -> LayerNorm {
+    or_panic(f_layer_norm(path, normalized_shape, config))
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, xs: &Tensor) -> Tensor {
+        let config = &self.config;
+        xs.layer_norm(
+            &self.normalized_shape,
+            self.ws.as_ref(),
+            self.bs.as_ref(),
+            config.eps,
+            config.cudnn_enabled,
+        )
+    }
+}
+
 /// An empty [`Sequential`].
 pub fn seq() -> Sequential {
     Sequential::default()
@@ -241,7 +291,7 @@ impl Sequential {
     }
 
     /// Appends a function, such as an activation: `.add_fn(|x| x.relu())`.
-    pub fn add_fn<F: Fn(&Tensor) -> Tensor + 'static>(self, f: F) -> Sequential {
+    pub fn add_fn<F: Fn(&Tensor) -> Tensor + Send + 'static>(self, f: F) -> Sequential {
         self.add(func(f))
     }
 
@@ -267,11 +317,11 @@ impl Module for Sequential {
 }
 
 /// A function as a layer.
-pub fn func<F: Fn(&Tensor) -> Tensor>(f: F) -> Func<F> {
+pub fn func<F: Fn(&Tensor) -> Tensor + Send>(f: F) -> Func<F> {
     Func { f }
 }
 
-impl<F: Fn(&Tensor) -> Tensor> Module for Func<F> {
+impl<F: Fn(&Tensor) -> Tensor + Send> Module for Func<F> {
     fn forward(&self, xs: &Tensor) -> Tensor {
         (self.f)(xs)
     }

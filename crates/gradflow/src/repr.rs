@@ -1,4 +1,5 @@
-//! Floats printed as Python prints them, so report lines match the seed character for character.
+//! Values printed as Python prints them: floats, so report lines match the seed character for
+//! character, and a value's printout shown as a Jupyter cell's output.
 //!
 //! ```
 //! use gradflow::repr::float_repr;
@@ -7,6 +8,12 @@
 //! assert_eq!(float_repr(2.4473700250382535e-05), "2.4473700250382535e-05");
 //! assert_eq!(float_repr(0.0), "0.0");
 //! ```
+
+/// Shows `value`'s printout as a Jupyter cell's plain-text output in evcxr (what each type's
+/// `evcxr_display` does, for a tensor, a network, a report).
+pub fn show_text(value: &dyn std::fmt::Display) {
+    println!("EVCXR_BEGIN_CONTENT text/plain\n{value}\nEVCXR_END_CONTENT");
+}
 
 /// `repr(x)` in Python: the shortest digits that read back as `x`, in positional notation
 /// for decimal exponents from -4 to 15 and in exponent notation (`1e-05`, `1e+16`) otherwise.

@@ -12,9 +12,10 @@
 
 use std::fmt;
 
+use crate::error::Result;
 use crate::repr::float_repr;
 use crate::settings::{Activation, Shortcut};
-use crate::wire::wire_struct;
+use crate::wire::{wire_struct, Reader, Wire};
 
 /// The gradients of one layer after a backward pass.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -70,7 +71,7 @@ impl GradientReport {
 
     /// Shows the printed lines as a Jupyter cell's output in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        crate::repr::show_text(self)
     }
 }
 
@@ -274,3 +275,43 @@ wire_struct!(Explorer {
     activations,
     reports
 });
+
+/// An SVG chart that evcxr shows inline and that can be saved for slides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Svg {
+    document: String,
+    title: String,
+}
+
+impl Svg {
+    /// A chart from its SVG document and its title.
+    pub fn new(document: String, title: String) -> Self {
+        Svg { document, title }
+    }
+
+    /// The SVG document.
+    pub fn as_str(&self) -> &str {
+        &self.document
+    }
+
+    /// The chart's title, which also describes it where the image cannot be shown.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+}
+
+impl Wire for Svg {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.document.put(out);
+        self.title.put(out);
+    }
+    fn take(input: &mut Reader<'_>) -> Result<Self> {
+        Ok(Svg::new(String::take(input)?, String::take(input)?))
+    }
+}
+
+impl fmt::Display for Svg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.document)
+    }
+}

@@ -1,5 +1,8 @@
-//! The two choices that define a network besides its sizes: shortcut connections and the
-//! activation. Plain data with names and parsing; the network module gives them meaning.
+//! What the notebooks choose, as plain data: the two choices that define a network besides its
+//! sizes (shortcut connections and the activation, with names and parsing), a tensor's element
+//! type and a loss's reduction, and the fields of each experiment's config (a network, a sweep,
+//! a training, the explorer's grid), which cross to the engine as they are. Each config's
+//! defaults, checks and runs are in its own module (`network`, `sweep`, `train`, `explore`).
 //!
 //! ```
 //! use gradflow::{Activation, Shortcut};
@@ -12,8 +15,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::wire::wire_enum;
-use crate::Error;
+use std::ops::RangeInclusive;
+
+use crate::error::Error;
+use crate::wire::{wire_enum, wire_struct};
 
 /// Whether each layer adds its input to its output (the seed's `use_shortcut`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -111,3 +116,108 @@ impl FromStr for Activation {
 
 wire_enum!(Shortcut { 0 => Off, 1 => On });
 wire_enum!(Activation { 0 => Relu, 1 => Gelu, 2 => Tanh, 3 => Sigmoid });
+
+/// What defines a network: its sizes, its shortcut connections, its activation and the seed
+/// its weights are drawn after. The default is the seed notebook's network.
+///
+/// Set the fields, or chain the setters from [`DeepNetwork::builder`], as the seed's cells read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// The input width, then each layer's output width.
+    pub layer_sizes: Vec<i64>,
+    /// Whether each layer adds its input to its output where the shapes match.
+    pub shortcut: Shortcut,
+    /// The non-linearity after each Linear layer.
+    pub activation: Activation,
+    /// The `torch.manual_seed` the weights are drawn after.
+    pub seed: i64,
+}
+wire_struct!(NetworkConfig {
+    layer_sizes,
+    shortcut,
+    activation,
+    seed
+});
+
+/// Which square networks to sweep: every width with every depth, without and with shortcuts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepConfig {
+    /// The widths of the networks (every layer but the one-neuron output).
+    pub widths: Vec<i64>,
+    /// The depths (numbers of layers).
+    pub depths: Vec<usize>,
+    pub activation: Activation,
+    /// The first of the [`NETWORKS`] consecutive seeds; each also draws its network's inputs.
+    pub seed: i64,
+}
+wire_struct!(SweepConfig {
+    widths,
+    depths,
+    activation,
+    seed
+});
+
+/// What to train and for how long.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainConfig {
+    pub layer_sizes: Vec<i64>,
+    pub activation: Activation,
+    /// Seeds both the weights and the data.
+    pub seed: i64,
+    pub steps: usize,
+    pub learning_rate: f64,
+    pub samples: i64,
+}
+wire_struct!(TrainConfig {
+    layer_sizes,
+    activation,
+    seed,
+    steps,
+    learning_rate,
+    samples
+});
+
+/// Which networks the explorer computes: every depth, width and activation, each network
+/// `[width; depth] + [1]` on the input evenly spaced from 1 to −1, without and with shortcut.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplorerConfig {
+    /// The depths (numbers of layers) to offer. A range, not a list, so that a typo such as
+    /// `1..=1_000_000_000` is refused before a list of that length is made.
+    pub depths: RangeInclusive<usize>,
+    /// The widths to offer.
+    pub widths: Vec<i64>,
+    /// The activations to offer.
+    pub activations: Vec<Activation>,
+    /// The `torch.manual_seed` every network's weights are drawn after.
+    pub seed: i64,
+}
+wire_struct!(ExplorerConfig {
+    depths,
+    widths,
+    activations,
+    seed
+});
+
+/// A tensor's element type, as `tch` names it: float32 (`Float`) and float64 (`Double`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Float,
+    Double,
+}
+
+/// How a loss reduces its elements (`nn.MSELoss(reduction=…)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    None,
+    Mean,
+    Sum,
+}
+
+/// Where tensors live: the engine computes on its CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+}
+
+wire_enum!(Kind { 0 => Float, 1 => Double });
+wire_enum!(Reduction { 0 => None, 1 => Mean, 2 => Sum });

@@ -31,7 +31,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The variable that names this kernel's socket folder.
 const SOCKET_DIR: &str = "GRADFLOW_SOCKET_DIR";

@@ -16,12 +16,16 @@
 //! assert_eq!(error.to_string(), "a depth is 0; it must be from 1 to 100000 layers");
 //! ```
 
-use crate::engine::ask;
+use crate::client::ask;
+use crate::error::{Error, Result};
+use crate::limits;
 use crate::network::SEED;
+use crate::protocol::ActivationPairs;
 use crate::results::{GradientReport, Sweep};
 use crate::settings::{Activation, Shortcut};
-use crate::wire::{wire_request, wire_struct, Request};
-use crate::{limits, Error, Result};
+
+/// The config's fields are plain data (`settings`); its defaults, checks and runs are here.
+pub use crate::settings::SweepConfig;
 
 /// How many inputs each network of a sweep sees at once.
 pub const BATCH: usize = 64;
@@ -34,18 +38,6 @@ pub const DEPTHS: [usize; 7] = [2, 4, 8, 16, 24, 32, 64];
 
 /// The widths they use: the seed's 3 and a wider 32.
 pub const WIDTHS: [i64; 2] = [3, 32];
-
-/// Which square networks to sweep: every width with every depth, without and with shortcuts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SweepConfig {
-    /// The widths of the networks (every layer but the one-neuron output).
-    pub widths: Vec<i64>,
-    /// The depths (numbers of layers).
-    pub depths: Vec<usize>,
-    pub activation: Activation,
-    /// The first of the [`NETWORKS`] consecutive seeds; each also draws its network's inputs.
-    pub seed: i64,
-}
 
 impl Default for SweepConfig {
     /// [`WIDTHS`] × [`DEPTHS`] with ReLU and seed [`SEED`], as the notebook sweeps.
@@ -103,27 +95,6 @@ pub fn square_sizes(width: i64, depth: usize) -> Vec<i64> {
     sizes.push(1);
     sizes
 }
-
-/// Sweeping: the engine answers with the sweep.
-impl Request for SweepConfig {
-    const NAME: &'static str = "sweep";
-    type Answer = Sweep;
-}
-wire_struct!(SweepConfig {
-    widths,
-    depths,
-    activation,
-    seed
-});
-
-/// The network of `layer_sizes` with each activation, without and with shortcuts, from `seed`.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct ActivationPairs {
-    pub layer_sizes: Vec<i64>,
-    pub seed: i64,
-}
-wire_request!(ActivationPairs { layer_sizes, seed } => "activation_pairs", Vec<(GradientReport, GradientReport)>);
 
 /// For each activation, the reports of the network without and with shortcuts, on the
 /// default input: what `chart::activation_grid` draws.

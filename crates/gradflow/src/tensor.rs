@@ -3,37 +3,70 @@
 //! uses them compiles against this light crate only. Each operation is one request, answered
 //! in well under a millisecond; dropping a tensor frees it in the engine.
 //!
-//! The surface is what the seed's `print_gradients` and its model need, no more:
-//! [`from_slice`](Tensor::from_slice) and [`from_slice2`](Tensor::from_slice2) (float32, as
-//! `torch.tensor` makes them), [`linear`](Tensor::linear), `+`, `*` by a number, the
-//! activations [`relu`](Tensor::relu), [`gelu`](Tensor::gelu), [`tanh`](Tensor::tanh) and
-//! [`sigmoid`](Tensor::sigmoid), [`mse_loss`](Tensor::mse_loss), [`backward`](Tensor::backward),
-//! [`grad`](Tensor::grad), [`zero_grad`](Tensor::zero_grad), [`abs`](Tensor::abs),
-//! [`mean`](Tensor::mean), [`sum`](Tensor::sum), [`max`](Tensor::max),
-//! [`item`](Tensor::item), [`double_value`](Tensor::double_value), [`size`](Tensor::size),
-//! [`shallow_clone`](Tensor::shallow_clone), and printing as PyTorch prints. Models add
+//! The surface is what the seed's `print_gradients`, its model, and a student's own activation
+//! or layer need: tensors from slices ([`from_slice`](Tensor::from_slice),
+//! [`from_slice2`](Tensor::from_slice2)) and of a shape ([`zeros`](Tensor::zeros),
+//! [`ones`](Tensor::ones), [`randn`](Tensor::randn)); `+ - * /` between tensors and with
+//! numbers, unary `-`, [`pow`](Tensor::pow), [`pow_tensor_scalar`](Tensor::pow_tensor_scalar),
+//! [`exp`](Tensor::exp), [`sqrt`](Tensor::sqrt), [`matmul`](Tensor::matmul),
+//! [`tr`](Tensor::tr); the layers' [`linear`](Tensor::linear) and
+//! [`layer_norm`](Tensor::layer_norm); the activations [`relu`](Tensor::relu),
+//! [`gelu`](Tensor::gelu), [`tanh`](Tensor::tanh) and [`sigmoid`](Tensor::sigmoid);
+//! [`mse_loss`](Tensor::mse_loss), [`backward`](Tensor::backward), [`grad`](Tensor::grad),
+//! [`zero_grad`](Tensor::zero_grad); [`abs`](Tensor::abs), [`mean`](Tensor::mean),
+//! [`sum`](Tensor::sum), [`max`](Tensor::max); [`item`](Tensor::item),
+//! [`double_value`](Tensor::double_value), [`size`](Tensor::size),
+//! [`shallow_clone`](Tensor::shallow_clone); and printing as PyTorch prints. Models add
 //! `forward` and `named_parameters` (the `nn` module, `DeepNetwork`).
 //!
 //! As in `tch`, each operation has a fallible twin whose name starts with `f_` and returns
 //! the error; the plain one panics with it (libtorch's message, in PyTorch's words), which
 //! evcxr shows under the cell while the kernel keeps its variables.
 //!
+//! # Differences from tch
+//!
+//! A cell spelled with these compiles in a program that links `tch` 0.26 with its `use` lines
+//! changed (`tests/test_tch_cells.py` compiles the notebooks' cells so), except for these, each
+//! on purpose; the line a `tch` program writes instead follows each.
+//! - `nn::linear` draws PyTorch's initialisation (the weight first, Kaiming-uniform, then the
+//!   bias), so that the numbers are PyTorch's; `tch` draws the bias first, with other bounds.
+//!   Same spelling, other numbers: there is no line that gives PyTorch's in `tch`.
+//! - `VarStore::named_parameters()` and `DeepNetwork::named_parameters()`: the parameters by
+//!   name in the order made, as PyTorch's `model.named_parameters()`; `tch` has
+//!   `vs.variables()`, a `HashMap` in no order.
+//! - `Tensor::item()`, a number that prints as Python prints a float ([`PyFloat`]); `tch`
+//!   writes `t.double_value(&[])`, an `f64` that prints as Rust prints it.
+//! - `VarStore::zero_grad()`: `tch` zeroes the gradients through its optimiser,
+//!   `opt.zero_grad()`, or each tensor's `t.zero_grad()`.
+//! - `DeepNetwork`, the seed's network built by the engine, is gradflow's; a `tch` program
+//!   writes its own model, as notebook 02's architecture cell does.
+//!
 //! ```
 //! use gradflow::{Kind, Reduction, Tensor};
 //!
-//! let x = Tensor::from_slice2(&[[1., 0., -1.]]);
-//! let loss = x.relu().mse_loss(&Tensor::from_slice2(&[[0., 0., 0.]]), Reduction::Mean);
+//! let x = Tensor::from_slice2(&[[1f32, 0., -1.]]);
+//! let loss = x.relu().mse_loss(&Tensor::from_slice2(&[[0f32, 0., 0.]]), Reduction::Mean);
 //! assert_eq!(loss.item().to_string(), "0.3333333432674408"); // Python's print(loss.item())
 //! assert_eq!(x.abs().mean(Kind::Float).to_string(), "tensor(0.6667)");
+//! let silu = &x * x.sigmoid();
+//! assert_eq!(silu.to_string(), "tensor([[ 0.7311,  0.0000, -0.2689]])");
 //! ```
 
+use std::borrow::Borrow;
 use std::fmt;
-use std::ops::{Add, Mul};
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::engine::{ask, Handle};
-use crate::repr::float_repr;
-use crate::wire::{self, Id};
-use crate::{Error, Result};
+use crate::client::{ask, Handle};
+use crate::error::{Error, Result};
+use crate::limits;
+use crate::protocol::{
+    Apply, ApplyLayerNorm, ApplyLinear, Backward, Binary, Combine, DoubleValue, Fill, Filler,
+    FromSlice, Item, ManualSeed, Max, Mean, MseLoss, Print, ScalarOp, Size, Sum, Unary, WithScalar,
+    ZeroGrad,
+};
+use crate::repr::{float_repr, show_text};
+pub use crate::settings::{Device, Kind, Reduction};
+use crate::wire::Id;
 
 /// A tensor in the engine. Made by the constructors, by operations and by models; not
 /// `Clone` (as in `tch`): [`shallow_clone`](Tensor::shallow_clone) shares its data.
@@ -41,244 +74,42 @@ pub struct Tensor {
     handle: Handle,
 }
 
-/// The element type of a reduction's result, as `tch` names it: only float32 (`Float`) and
-/// float64 (`Double`) tensors are made here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Float,
-    Double,
+/// The Rust numbers a tensor can be made of, each giving its [`Kind`] as in `tch`: `f32`
+/// makes float32 (PyTorch's default), `f64` makes float64.
+pub trait Element: Copy + Into<f64> {
+    const KIND: Kind;
 }
 
-/// How a loss reduces its elements (`nn.MSELoss(reduction=…)`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reduction {
-    None,
-    Mean,
-    Sum,
+impl Element for f32 {
+    const KIND: Kind = Kind::Float;
 }
 
-/// Where tensors live: the engine computes on its CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Device {
-    Cpu,
+impl Element for f64 {
+    const KIND: Kind = Kind::Double;
 }
 
-/// The value of a one-element tensor, which prints as Python prints a float (`float_repr`):
-/// what `print(t.item())` shows, `1e-05`-style exponents included.
+/// What [`Tensor::item`] returns: a float that prints as Python prints it (`float_repr`),
+/// `1e-05`-style exponents included, as `print(t.item())` shows it.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
-pub struct Item(pub f64);
+pub struct PyFloat(pub f64);
 
-impl fmt::Display for Item {
+impl fmt::Display for PyFloat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&float_repr(self.0))
     }
 }
 
-impl From<Item> for f64 {
-    fn from(item: Item) -> f64 {
-        item.0
+impl From<PyFloat> for f64 {
+    fn from(value: PyFloat) -> f64 {
+        value.0
     }
 }
 
-impl PartialEq<f64> for Item {
+impl PartialEq<f64> for PyFloat {
     fn eq(&self, other: &f64) -> bool {
         self.0 == *other
     }
 }
-
-/// The operations of one tensor that make another, as the engine names them.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unary {
-    Relu,
-    Tanh,
-    Sigmoid,
-    Abs,
-    /// `gelu(approximate="none")`, the exact GELU.
-    Gelu,
-    /// `gelu(approximate="tanh")`.
-    GeluTanh,
-    /// The gradient a backward pass left (`param.grad`).
-    Grad,
-    ShallowClone,
-}
-
-impl Unary {
-    /// Every operation, as the engine names them.
-    pub const ALL: [Unary; 8] = [
-        Unary::Relu,
-        Unary::Tanh,
-        Unary::Sigmoid,
-        Unary::Abs,
-        Unary::Gelu,
-        Unary::GeluTanh,
-        Unary::Grad,
-        Unary::ShallowClone,
-    ];
-
-    /// The operation's name, as `tch` and PyTorch spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Unary::Relu => "relu",
-            Unary::Tanh => "tanh",
-            Unary::Sigmoid => "sigmoid",
-            Unary::Abs => "abs",
-            Unary::Gelu => "gelu",
-            Unary::GeluTanh => "gelu(tanh)",
-            Unary::Grad => "grad",
-            Unary::ShallowClone => "shallow_clone",
-        }
-    }
-}
-
-/// Operations cross by name, so that an engine that lacks one (an older build) says which
-/// it has instead of computing another.
-impl wire::Wire for Unary {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.name().to_owned().put(out);
-    }
-    fn take(input: &mut wire::Reader<'_>) -> Result<Self> {
-        let name = String::take(input)?;
-        Unary::ALL
-            .into_iter()
-            .find(|op| op.name() == name)
-            .ok_or_else(|| Error::UnknownOperation {
-                name,
-                known: Unary::ALL.map(Unary::name).join(", "),
-            })
-    }
-}
-
-/// The reductions to one element.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reduce {
-    Mean,
-    Sum,
-    Max,
-}
-
-wire::wire_enum!(Kind { 0 => Float, 1 => Double });
-wire::wire_enum!(Reduction { 0 => None, 1 => Mean, 2 => Sum });
-wire::wire_enum!(Reduce { 0 => Mean, 1 => Sum, 2 => Max });
-
-/// The requests for tensors. Each answers with the [`Id`] of a new tensor, or with values.
-#[doc(hidden)]
-pub mod requests {
-    use super::{Kind, Reduce, Reduction, Unary};
-    use crate::wire::{wire_request, Id};
-
-    /// A float32 tensor of `shape` from `values`, in row-major order.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct FromValues {
-        pub values: Vec<f32>,
-        pub shape: Vec<i64>,
-    }
-    wire_request!(FromValues { values, shape } => "tensor", Id);
-
-    /// A unary operation of `x`.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Apply {
-        pub op: Unary,
-        pub x: Id,
-    }
-    wire_request!(Apply { op, x } => "apply", Id);
-
-    /// `x + y`, broadcasting as PyTorch does.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Add {
-        pub x: Id,
-        pub y: Id,
-    }
-    wire_request!(Add { x, y } => "add", Id);
-
-    /// `x * factor`.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Scale {
-        pub x: Id,
-        pub factor: f64,
-    }
-    wire_request!(Scale { x, factor } => "scale", Id);
-
-    /// `x.linear(weight, bias)`: `x @ weight.T + bias`, as `nn.Linear` computes.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Linear {
-        pub x: Id,
-        pub weight: Id,
-        pub bias: Option<Id>,
-    }
-    wire_request!(Linear { x, weight, bias } => "linear", Id);
-
-    /// A reduction of every element to one, as `kind` (`None`: the tensor's own).
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Reduced {
-        pub op: Reduce,
-        pub x: Id,
-        pub kind: Option<Kind>,
-    }
-    wire_request!(Reduced { op, x, kind } => "reduce", Id);
-
-    /// `x.mse_loss(target, reduction)`.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct MseLoss {
-        pub x: Id,
-        pub target: Id,
-        pub reduction: Reduction,
-    }
-    wire_request!(MseLoss { x, target, reduction } => "mse_loss", Id);
-
-    /// `x.backward()`: adds the gradients of `x` into the leaves it was computed from.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Backward {
-        pub x: Id,
-    }
-    wire_request!(Backward { x } => "backward", ());
-
-    /// `x.zero_grad()`: zeroes the gradient a leaf holds.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct ZeroGrad {
-        pub x: Id,
-    }
-    wire_request!(ZeroGrad { x } => "zero_grad", ());
-
-    /// `x.size()`.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Size {
-        pub x: Id,
-    }
-    wire_request!(Size { x } => "size", Vec<i64>);
-
-    /// `x.double_value(index)`: one element, as float64.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Value {
-        pub x: Id,
-        pub index: Vec<i64>,
-    }
-    wire_request!(Value { x, index } => "value", f64);
-
-    /// `x.item()`: the only element of a one-element tensor, as float64.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct ItemOf {
-        pub x: Id,
-    }
-    wire_request!(ItemOf { x } => "item", f64);
-
-    /// `print(x)`: the tensor as PyTorch prints it.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Print {
-        pub x: Id,
-    }
-    wire_request!(Print { x } => "print", String);
-
-    /// `torch.manual_seed(seed)`: the weights drawn next are PyTorch's after the same call.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct ManualSeed {
-        pub seed: i64,
-    }
-    wire_request!(ManualSeed { seed } => "manual_seed", ());
-}
-
-use requests::*;
 
 /// Panics with the error, as `tch`'s operations without `f_` do, its payload the typed error.
 /// It prints the message as a panic would, without the panic hook's `thread … panicked at`
@@ -293,8 +124,8 @@ pub(crate) fn or_panic<T>(result: Result<T>) -> T {
     }
 }
 
-/// `torch.manual_seed(seed)`: the weights that [`crate::nn::linear`] draws next are those
-/// PyTorch draws after the same call.
+/// `torch.manual_seed(seed)`: the weights that [`crate::nn::linear`] and the values that
+/// [`Tensor::randn`] draw next are those PyTorch draws after the same call.
 pub fn manual_seed(seed: i64) {
     or_panic(f_manual_seed(seed))
 }
@@ -304,7 +135,7 @@ pub fn f_manual_seed(seed: i64) -> Result<()> {
     ask(&ManualSeed { seed })
 }
 
-/// A unary operation and its `f_` twin, as `tch` has each.
+/// Operations of one tensor, each with its `f_` twin, as `tch` has them.
 macro_rules! unary {
     ($($(#[$doc:meta])* $name:ident, $fallible:ident => $op:ident;)*) => {$(
         #[doc = concat!("[`", stringify!($name), "`](Tensor::", stringify!($name), "), returning the error.")]
@@ -315,6 +146,36 @@ macro_rules! unary {
         $(#[$doc])*
         pub fn $name(&self) -> Tensor {
             or_panic(self.$fallible())
+        }
+    )*};
+}
+
+/// Operations of two tensors, each with its `f_` twin, as `tch` has them.
+macro_rules! binary {
+    ($($(#[$doc:meta])* $name:ident, $fallible:ident => $op:ident;)*) => {$(
+        #[doc = concat!("[`", stringify!($name), "`](Tensor::", stringify!($name), "), returning the error.")]
+        pub fn $fallible(&self, other: &Tensor) -> Result<Tensor> {
+            self.f_combine(Binary::$op, other)
+        }
+
+        $(#[$doc])*
+        pub fn $name(&self, other: &Tensor) -> Tensor {
+            or_panic(self.$fallible(other))
+        }
+    )*};
+}
+
+/// Tensors of a shape, each with its `f_` twin, as `tch` has them.
+macro_rules! filled {
+    ($($(#[$doc:meta])* $name:ident, $fallible:ident => $filler:ident;)*) => {$(
+        #[doc = concat!("[`", stringify!($name), "`](Tensor::", stringify!($name), "), returning the error.")]
+        pub fn $fallible(size: impl AsRef<[i64]>, options: (Kind, Device)) -> Result<Tensor> {
+            Tensor::f_fill(Filler::$filler, size.as_ref(), options.0)
+        }
+
+        $(#[$doc])*
+        pub fn $name(size: impl AsRef<[i64]>, options: (Kind, Device)) -> Tensor {
+            or_panic(Tensor::$fallible(size, options))
         }
     )*};
 }
@@ -332,25 +193,32 @@ impl Tensor {
         self.handle.id()
     }
 
-    /// A one-dimensional float32 tensor of `values`, as `torch.tensor([…])` makes it (each
-    /// value rounded to float32).
-    pub fn from_slice<T: Copy + Into<f64>>(values: &[T]) -> Tensor {
+    /// A one-dimensional tensor of `values`: float32 from `f32`, float64 from `f64`, as in
+    /// `tch` (`torch.tensor([…])` makes float32: write `&[1f32, 2.]`).
+    pub fn from_slice<T: Element>(values: &[T]) -> Tensor {
         or_panic(Tensor::f_from_slice(values))
     }
 
     /// [`from_slice`](Tensor::from_slice), returning the error.
-    pub fn f_from_slice<T: Copy + Into<f64>>(values: &[T]) -> Result<Tensor> {
-        Tensor::f_from_values(values.iter().map(|&v| v.into()), vec![values.len() as i64])
+    pub fn f_from_slice<T: Element>(values: &[T]) -> Result<Tensor> {
+        let shape = vec![values.len() as i64];
+        Tensor::f_from_values(
+            T::KIND,
+            values.iter().map(|&v| v.into()),
+            values.len(),
+            shape,
+        )
     }
 
-    /// A two-dimensional float32 tensor of `rows`, as `torch.tensor([[…], …])` makes it: the
-    /// seed's `sample_input` is `Tensor::from_slice2(&[[1., 0., -1.]])`.
-    pub fn from_slice2<T: Copy + Into<f64>, R: AsRef<[T]>>(rows: &[R]) -> Tensor {
+    /// A two-dimensional tensor of `rows`, of `T`'s kind as in `tch`: the seed's
+    /// `sample_input`, `torch.tensor([[1., 0., -1.]])`, is `Tensor::from_slice2(&[[1f32, 0.,
+    /// -1.]])`.
+    pub fn from_slice2<T: Element, R: AsRef<[T]>>(rows: &[R]) -> Tensor {
         or_panic(Tensor::f_from_slice2(rows))
     }
 
     /// [`from_slice2`](Tensor::from_slice2), returning the error.
-    pub fn f_from_slice2<T: Copy + Into<f64>, R: AsRef<[T]>>(rows: &[R]) -> Result<Tensor> {
+    pub fn f_from_slice2<T: Element, R: AsRef<[T]>>(rows: &[R]) -> Result<Tensor> {
         let width = rows.first().map_or(0, |row| row.as_ref().len());
         if let Some(row) = rows.iter().position(|row| row.as_ref().len() != width) {
             return Err(Error::invalid(
@@ -359,13 +227,42 @@ impl Tensor {
                 format!("{width}, as long as row 0"),
             ));
         }
-        let values = rows.iter().flat_map(|row| row.as_ref().iter().map(|&v| v.into()));
-        Tensor::f_from_values(values, vec![rows.len() as i64, width as i64])
+        let values = rows
+            .iter()
+            .flat_map(|row| row.as_ref().iter().map(|&v| v.into()));
+        let shape = vec![rows.len() as i64, width as i64];
+        Tensor::f_from_values(T::KIND, values, rows.len() * width, shape)
     }
 
-    fn f_from_values(values: impl Iterator<Item = f64>, shape: Vec<i64>) -> Result<Tensor> {
-        let values = values.map(|v| v as f32).collect();
-        ask(&FromValues { values, shape }).map(Tensor::from_id)
+    fn f_from_values(
+        kind: Kind,
+        values: impl Iterator<Item = f64>,
+        count: usize,
+        shape: Vec<i64>,
+    ) -> Result<Tensor> {
+        limits::check_slice_values(count)?;
+        let values = values.collect();
+        ask(&FromSlice {
+            values,
+            shape,
+            kind,
+        })
+        .map(Tensor::from_id)
+    }
+
+    fn f_fill(filler: Filler, size: &[i64], kind: Kind) -> Result<Tensor> {
+        let size = size.to_vec();
+        ask(&Fill { filler, size, kind }).map(Tensor::from_id)
+    }
+
+    filled! {
+        /// A tensor of zeros: `Tensor::zeros([2, 3], (Kind::Float, Device::Cpu))`.
+        zeros, f_zeros => Zeros;
+        /// A tensor of ones.
+        ones, f_ones => Ones;
+        /// A tensor drawn from the standard normal distribution by PyTorch's generator: after
+        /// [`manual_seed`], the values `torch.randn` draws after `torch.manual_seed`.
+        randn, f_randn => Randn;
     }
 
     fn f_apply(&self, op: Unary) -> Result<Tensor> {
@@ -381,10 +278,114 @@ impl Tensor {
         sigmoid, f_sigmoid => Sigmoid;
         /// `|x|`, element by element.
         abs, f_abs => Abs;
+        /// `-x`, element by element (also the `-` operator).
+        neg, f_neg => Neg;
+        /// `e^x`, element by element.
+        exp, f_exp => Exp;
+        /// `√x`, element by element.
+        sqrt, f_sqrt => Sqrt;
+        /// The transpose of a matrix (PyTorch's `x.t()`).
+        tr, f_tr => Tr;
         /// The gradient that backward passes have added into this leaf (PyTorch's `param.grad`).
         grad, f_grad => Grad;
         /// Another handle to the same tensor: the same data, the same gradient.
         shallow_clone, f_shallow_clone => ShallowClone;
+    }
+
+    fn f_combine(&self, op: Binary, other: &Tensor) -> Result<Tensor> {
+        let (x, y) = (self.id(), other.id());
+        ask(&Combine { op, x, y }).map(Tensor::from_id)
+    }
+
+    /// [`+`](Add) of two tensors, broadcasting as PyTorch does, returning the error.
+    pub fn f_add(&self, other: &Tensor) -> Result<Tensor> {
+        self.f_combine(Binary::Add, other)
+    }
+
+    /// [`-`](Sub) of two tensors, returning the error.
+    pub fn f_sub(&self, other: &Tensor) -> Result<Tensor> {
+        self.f_combine(Binary::Sub, other)
+    }
+
+    /// [`*`](Mul) of two tensors, element by element, returning the error.
+    pub fn f_mul(&self, other: &Tensor) -> Result<Tensor> {
+        self.f_combine(Binary::Mul, other)
+    }
+
+    /// [`/`](Div) of two tensors, element by element, returning the error.
+    pub fn f_div(&self, other: &Tensor) -> Result<Tensor> {
+        self.f_combine(Binary::Div, other)
+    }
+
+    binary! {
+        /// `x ** y`, element by element.
+        pow, f_pow => Pow;
+        /// The matrix product `x @ y`.
+        matmul, f_matmul => Matmul;
+    }
+
+    /// An operator with a number, returning the error.
+    fn f_with_scalar(&self, op: ScalarOp, scalar: f64) -> Result<Tensor> {
+        let x = self.id();
+        ask(&WithScalar { op, x, scalar }).map(Tensor::from_id)
+    }
+
+    /// [`pow_tensor_scalar`](Tensor::pow_tensor_scalar), returning the error.
+    pub fn f_pow_tensor_scalar(&self, exponent: impl Into<f64>) -> Result<Tensor> {
+        self.f_with_scalar(ScalarOp::Pow, exponent.into())
+    }
+
+    /// `x ** exponent`, element by element, for a number `exponent`.
+    pub fn pow_tensor_scalar(&self, exponent: impl Into<f64>) -> Tensor {
+        or_panic(self.f_pow_tensor_scalar(exponent))
+    }
+
+    /// [`linear`](Tensor::linear), returning the error.
+    pub fn f_linear<T: Borrow<Tensor>>(&self, weight: &Tensor, bias: Option<T>) -> Result<Tensor> {
+        let request = ApplyLinear {
+            x: self.id(),
+            weight: weight.id(),
+            bias: bias.map(|bias| bias.borrow().id()),
+        };
+        ask(&request).map(Tensor::from_id)
+    }
+
+    /// `x @ weight.T + bias`, as `nn.Linear` computes it.
+    pub fn linear<T: Borrow<Tensor>>(&self, weight: &Tensor, bias: Option<T>) -> Tensor {
+        or_panic(self.f_linear(weight, bias))
+    }
+
+    /// [`layer_norm`](Tensor::layer_norm), returning the error.
+    pub fn f_layer_norm<T: Borrow<Tensor>>(
+        &self,
+        normalized_shape: impl AsRef<[i64]>,
+        weight: Option<T>,
+        bias: Option<T>,
+        eps: f64,
+        _cudnn_enable: bool,
+    ) -> Result<Tensor> {
+        let request = ApplyLayerNorm {
+            x: self.id(),
+            normalized_shape: normalized_shape.as_ref().to_vec(),
+            weight: weight.map(|weight| weight.borrow().id()),
+            bias: bias.map(|bias| bias.borrow().id()),
+            eps,
+        };
+        ask(&request).map(Tensor::from_id)
+    }
+
+    /// Each row normalised to mean 0 and variance 1 over its last dimensions
+    /// (`normalized_shape`), then scaled by `weight` and shifted by `bias`: `nn.LayerNorm`.
+    /// (`cudnn_enable` is `tch`'s; the engine computes on its CPU.)
+    pub fn layer_norm<T: Borrow<Tensor>>(
+        &self,
+        normalized_shape: impl AsRef<[i64]>,
+        weight: Option<T>,
+        bias: Option<T>,
+        eps: f64,
+        cudnn_enable: bool,
+    ) -> Tensor {
+        or_panic(self.f_layer_norm(normalized_shape, weight, bias, eps, cudnn_enable))
     }
 
     /// [`gelu`](Tensor::gelu), returning the error.
@@ -406,51 +407,10 @@ impl Tensor {
         or_panic(self.f_gelu(approximate))
     }
 
-    /// [`linear`](Tensor::linear), returning the error.
-    pub fn f_linear(&self, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
-        let request = requests::Linear {
-            x: self.id(),
-            weight: weight.id(),
-            bias: bias.map(Tensor::id),
-        };
-        ask(&request).map(Tensor::from_id)
-    }
-
-    /// `x @ weight.T + bias`, as `nn.Linear` computes it.
-    pub fn linear(&self, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
-        or_panic(self.f_linear(weight, bias))
-    }
-
-    /// [`+`](Add), returning the error.
-    pub fn f_add(&self, other: &Tensor) -> Result<Tensor> {
-        ask(&requests::Add {
-            x: self.id(),
-            y: other.id(),
-        })
-        .map(Tensor::from_id)
-    }
-
-    /// [`*`](Mul) by a number, returning the error.
-    pub fn f_mul_scalar(&self, factor: f64) -> Result<Tensor> {
-        ask(&Scale {
-            x: self.id(),
-            factor,
-        })
-        .map(Tensor::from_id)
-    }
-
-    fn f_reduce(&self, op: Reduce, kind: Option<Kind>) -> Result<Tensor> {
-        ask(&Reduced {
-            op,
-            x: self.id(),
-            kind,
-        })
-        .map(Tensor::from_id)
-    }
-
     /// [`mean`](Tensor::mean), returning the error.
     pub fn f_mean(&self, kind: impl Into<Option<Kind>>) -> Result<Tensor> {
-        self.f_reduce(Reduce::Mean, kind.into())
+        let (x, kind) = (self.id(), kind.into());
+        ask(&Mean { x, kind }).map(Tensor::from_id)
     }
 
     /// The mean of every element, as `kind` (`Kind::Float` keeps float32).
@@ -460,7 +420,8 @@ impl Tensor {
 
     /// [`sum`](Tensor::sum), returning the error.
     pub fn f_sum(&self, kind: impl Into<Option<Kind>>) -> Result<Tensor> {
-        self.f_reduce(Reduce::Sum, kind.into())
+        let (x, kind) = (self.id(), kind.into());
+        ask(&Sum { x, kind }).map(Tensor::from_id)
     }
 
     /// The sum of every element, as `kind`.
@@ -470,7 +431,7 @@ impl Tensor {
 
     /// [`max`](Tensor::max), returning the error.
     pub fn f_max(&self) -> Result<Tensor> {
-        self.f_reduce(Reduce::Max, None)
+        ask(&Max { x: self.id() }).map(Tensor::from_id)
     }
 
     /// The largest element.
@@ -527,7 +488,7 @@ impl Tensor {
 
     /// [`double_value`](Tensor::double_value), returning the error.
     pub fn f_double_value(&self, index: &[i64]) -> Result<f64> {
-        ask(&Value {
+        ask(&DoubleValue {
             x: self.id(),
             index: index.to_vec(),
         })
@@ -539,13 +500,13 @@ impl Tensor {
     }
 
     /// [`item`](Tensor::item), returning the error.
-    pub fn f_item(&self) -> Result<Item> {
-        ask(&ItemOf { x: self.id() }).map(Item)
+    pub fn f_item(&self) -> Result<PyFloat> {
+        ask(&Item { x: self.id() }).map(PyFloat)
     }
 
     /// The only element of a one-element tensor, which prints as Python prints a float:
     /// PyTorch's `x.item()`.
-    pub fn item(&self) -> Item {
+    pub fn item(&self) -> PyFloat {
         or_panic(self.f_item())
     }
 
@@ -556,7 +517,7 @@ impl Tensor {
 
     /// Shows the tensor as PyTorch prints it, as a Jupyter cell's output in evcxr.
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        show_text(self)
     }
 }
 
@@ -576,34 +537,66 @@ impl fmt::Debug for Tensor {
     }
 }
 
-/// `x + y` for every mix of tensors and references, as in `tch`.
-macro_rules! add {
-    ($($left:ty, $right:ty);*) => {$(
-        impl Add<$right> for $left {
+/// `x op y` for every mix of tensors and references, and `x op a`, `a op x` with a number, as
+/// in `tch`; with the number on the left, Python's order (`a - x` is `torch.rsub(x, a)`).
+macro_rules! operator {
+    ($trait:ident, $method:ident, $fallible:ident, $scalar:ident, $reversed:ident) => {
+        operator!(@tensors $trait, $method, $fallible; &Tensor, &Tensor; Tensor, Tensor; &Tensor, Tensor; Tensor, &Tensor);
+        operator!(@numbers $trait, $method, $scalar, $reversed; f64, f32, i64, i32);
+    };
+    (@tensors $trait:ident, $method:ident, $fallible:ident; $($left:ty, $right:ty);*) => {$(
+        impl $trait<$right> for $left {
             type Output = Tensor;
-            fn add(self, other: $right) -> Tensor {
-                or_panic(self.f_add(&other))
+            fn $method(self, other: $right) -> Tensor {
+                or_panic(self.$fallible(&other))
+            }
+        }
+    )*};
+    (@numbers $trait:ident, $method:ident, $scalar:ident, $reversed:ident; $($number:ty),*) => {
+        // One impl for any number on the right, so that `x * 0.5` is a tensor before the
+        // number's type is known (as in `tch`); one per type on the left, as Rust requires.
+        impl<S: Into<f64>> $trait<S> for &Tensor {
+            type Output = Tensor;
+            fn $method(self, other: S) -> Tensor {
+                or_panic(self.f_with_scalar(ScalarOp::$scalar, other.into()))
+            }
+        }
+        impl<S: Into<f64>> $trait<S> for Tensor {
+            type Output = Tensor;
+            fn $method(self, other: S) -> Tensor {
+                (&self).$method(other)
+            }
+        }
+        $(
+        impl $trait<&Tensor> for $number {
+            type Output = Tensor;
+            fn $method(self, x: &Tensor) -> Tensor {
+                or_panic(x.f_with_scalar(ScalarOp::$reversed, self as f64))
+            }
+        }
+        impl $trait<Tensor> for $number {
+            type Output = Tensor;
+            fn $method(self, x: Tensor) -> Tensor {
+                self.$method(&x)
             }
         }
     )*};
 }
-add!(&Tensor, &Tensor; Tensor, Tensor; &Tensor, Tensor; Tensor, &Tensor);
+operator!(Add, add, f_add, Add, Add);
+operator!(Sub, sub, f_sub, Sub, RSub);
+operator!(Mul, mul, f_mul, Mul, Mul);
+operator!(Div, div, f_div, Div, RDiv);
 
-/// `x * factor` and `factor * x`, for tensors and references.
-macro_rules! scale {
-    ($($t:ty),*) => {$(
-        impl Mul<f64> for $t {
-            type Output = Tensor;
-            fn mul(self, factor: f64) -> Tensor {
-                or_panic(self.f_mul_scalar(factor))
-            }
-        }
-        impl Mul<$t> for f64 {
-            type Output = Tensor;
-            fn mul(self, x: $t) -> Tensor {
-                or_panic(x.f_mul_scalar(self))
-            }
-        }
-    )*};
+impl Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
 }
-scale!(&Tensor, Tensor);
+
+impl Neg for Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(&self)
+    }
+}

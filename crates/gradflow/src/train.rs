@@ -10,31 +10,25 @@
 //!
 //! ```
 //! use gradflow::train::TrainConfig;
+//! use gradflow::Shortcut;
 //!
 //! let config = TrainConfig { steps: 50, ..TrainConfig::default() };
-//! assert_eq!((config.layer_sizes.as_slice(), config.depth()), (&[3, 3, 3, 3, 3, 1][..], 5));
+//! assert_eq!(config.network(Shortcut::On).depth(), 5);
 //! let error = TrainConfig { learning_rate: -0.1, ..config }.check().unwrap_err();
 //! assert_eq!(error.to_string(), "the learning rate is -0.1; it must be a positive number");
 //! ```
 
-use crate::engine::ask;
+use crate::client::ask;
+use crate::error::{Error, Result};
+use crate::limits;
 use crate::network::{SEED, SEED_SIZES};
+use crate::protocol::Train;
 use crate::results::Training;
+use crate::settings::NetworkConfig;
 use crate::settings::{Activation, Shortcut};
-use crate::wire::{wire_request, wire_struct};
-use crate::{limits, Error, Result};
 
-/// What to train and for how long.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainConfig {
-    pub layer_sizes: Vec<i64>,
-    pub activation: Activation,
-    /// Seeds both the weights and the data.
-    pub seed: i64,
-    pub steps: usize,
-    pub learning_rate: f64,
-    pub samples: i64,
-}
+/// The config's fields are plain data (`settings`); its defaults, checks and runs are here.
+pub use crate::settings::TrainConfig;
 
 impl TrainConfig {
     /// These layer sizes, and the defaults for the rest.
@@ -76,8 +70,9 @@ impl TrainConfig {
                 "a positive number",
             ));
         }
-        limits::check_steps(self.steps, self.depth())?;
-        limits::check_layers_in_all("the training", 2 * self.depth(), "fewer layers")?;
+        let depth = self.network(Shortcut::Off).depth();
+        limits::check_steps(self.steps, depth)?;
+        limits::check_layers_in_all("the training", 2 * depth, "fewer layers")?;
         // The task's inputs, drawn before the first step.
         let inputs = (self.samples as u128).saturating_mul(self.layer_sizes[0] as u128);
         limits::fits_in_memory(inputs.saturating_mul(4))
@@ -95,9 +90,14 @@ impl TrainConfig {
         Ok(training)
     }
 
-    /// The number of layers of the trained network.
-    pub fn depth(&self) -> usize {
-        self.layer_sizes.len().saturating_sub(1)
+    /// The network that the variant `shortcut` trains, before its first step.
+    pub fn network(&self, shortcut: Shortcut) -> NetworkConfig {
+        NetworkConfig {
+            layer_sizes: self.layer_sizes.clone(),
+            shortcut,
+            activation: self.activation,
+            seed: self.seed,
+        }
     }
 }
 
@@ -119,21 +119,3 @@ fn run_variants<const N: usize>(
         ))
     })
 }
-
-wire_struct!(TrainConfig {
-    layer_sizes,
-    activation,
-    seed,
-    steps,
-    learning_rate,
-    samples
-});
-
-/// Trains each of `variants` on one task, as `config` says.
-#[doc(hidden)]
-#[derive(Clone, Debug, PartialEq)]
-pub struct Train {
-    pub config: TrainConfig,
-    pub variants: Vec<Shortcut>,
-}
-wire_request!(Train { config, variants } => "train", Vec<Training>);

@@ -4,8 +4,8 @@
 //! Every value is a run of tokens, each followed by a space: whole numbers in decimal, floats
 //! as the decimal of their bits (exact, NaN, infinities and signed zeros included), strings as
 //! `length:bytes`, lists as their length and then their items. A message is its length in
-//! bytes on a line of its own, then its tokens. A request starts with [`VERSION`] and its
-//! [`Request::NAME`]; the engine answers with [`Frame`]s.
+//! bytes on a line of its own, then its tokens. What a message says, and the
+//! version, is `protocol.rs`'s; the engine answers with [`Frame`]s.
 //!
 //! ```
 //! use gradflow::wire::{decode, encode};
@@ -20,11 +20,7 @@
 use std::io::{BufRead, Read, Write};
 use std::ops::RangeInclusive;
 
-use crate::{Error, Result};
-
-/// Which encoding a message speaks: an engine built from other sources refuses it, and the
-/// notebook is told to rebuild the engine instead of reading numbers wrongly.
-pub const VERSION: u32 = 2;
+use crate::error::{Error, Result};
 
 /// The longest message either side reads (the explorer's grid, the largest, is a few MiB):
 /// a peer that announces more is refused before anything is allocated for it.
@@ -43,15 +39,6 @@ pub trait Wire: Sized {
     fn put(&self, out: &mut Vec<u8>);
     /// Reads the value's tokens back.
     fn take(input: &mut Reader<'_>) -> Result<Self>;
-}
-
-/// A question the engine answers. The answer's type follows from the request, so an answer of
-/// the wrong kind cannot be written on either side.
-pub trait Request: Wire {
-    /// The request's name on the wire, which the engine dispatches on.
-    const NAME: &'static str;
-    /// What the engine answers.
-    type Answer: Wire;
 }
 
 /// A value that lives in the engine, as the wire names it: the engine that made it (each
@@ -83,28 +70,6 @@ pub fn decode<T: Wire>(bytes: &[u8]) -> Result<T> {
     let value = T::take(&mut input)?;
     input.finish()?;
     Ok(value)
-}
-
-/// A request as the client sends it: [`VERSION`], its name, then its fields.
-pub fn encode_request<R: Request>(request: &R) -> Vec<u8> {
-    let mut tokens = encode(&VERSION);
-    R::NAME.to_owned().put(&mut tokens);
-    request.put(&mut tokens);
-    tokens
-}
-
-/// A request's name and the reader of its fields, refused if it speaks another [`VERSION`].
-pub fn request_name(tokens: &[u8]) -> Result<(String, Reader<'_>)> {
-    let mut input = Reader::new(tokens);
-    let version = u32::take(&mut input)?;
-    if version != VERSION {
-        return Err(Error::Engine(format!(
-            "speaks version {VERSION} of the protocol and the notebook's crate version {version}; \
-             run `make setup` to rebuild the engine, then restart the kernel"
-        )));
-    }
-    let name = String::take(&mut input)?;
-    Ok((name, input))
 }
 
 /// Writes one message: its length on a line, then its tokens.
@@ -159,7 +124,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Reader {
             bytes,
             at: 0,
@@ -352,7 +317,7 @@ macro_rules! wire_struct {
                 $($crate::wire::Wire::put(&self.$field, out);)*
             }
             #[allow(unused_variables)]
-            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::error::Result<Self> {
                 Ok($name { $($field: $crate::wire::Wire::take(input)?),* })
             }
         }
@@ -373,28 +338,33 @@ macro_rules! wire_enum {
                     })*
                 }
             }
-            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::Result<Self> {
+            fn take(input: &mut $crate::wire::Reader<'_>) -> $crate::error::Result<Self> {
                 Ok(match <u8 as $crate::wire::Wire>::take(input)? {
                     $($number => $name::$variant $({ $($field: $crate::wire::Wire::take(input)?),* })? $(( $({ let $tuple = $crate::wire::Wire::take(input)?; $tuple }),* ))?,)*
                     _ => return Err($crate::wire::garbled(concat!("an unknown ", stringify!($name)))),
                 })
             }
         }
-    };
-}
 
-/// A request: its fields as a struct, its name and its answer.
-macro_rules! wire_request {
-    ($name:ident { $($field:ident),* $(,)? } => $wire_name:literal, $answer:ty) => {
-        $crate::wire::wire_struct!($name { $($field),* });
-        impl $crate::wire::Request for $name {
-            const NAME: &'static str = $wire_name;
-            type Answer = $answer;
+        impl $name {
+            /// The variants' names, in the order of their numbers on the wire: what a test of
+            /// every variant checks it has sent.
+            #[doc(hidden)]
+            pub const VARIANTS: &'static [&'static str] = &[$(stringify!($variant)),*];
+
+            /// This value's variant, as [`VARIANTS`](Self::VARIANTS) names it.
+            #[doc(hidden)]
+            #[allow(unused_variables)]
+            pub fn variant(&self) -> &'static str {
+                match self {
+                    $($name::$variant $({ $($field),* })? $(( $($tuple),* ))? => stringify!($variant),)*
+                }
+            }
         }
     };
 }
 
-pub(crate) use {wire_enum, wire_request, wire_struct};
+pub(crate) use {wire_enum, wire_struct};
 
 wire_struct!(Id { engine, number });
 

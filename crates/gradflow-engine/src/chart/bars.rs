@@ -11,9 +11,9 @@ use super::axes::{
 use super::fonts::{Fonts, FONT};
 use super::legend::{draw_legend, Entry};
 use super::{colour, render, Area, Svg};
-use crate::results::GradientReport;
-use crate::settings::Shortcut;
-use crate::Result;
+use crate::error::Result;
+use gradflow::results::GradientReport;
+use gradflow::settings::Shortcut;
 
 /// One bar per layer: the report's mean |weight gradient|.
 pub fn layer_chart(report: &GradientReport) -> Result<Svg> {

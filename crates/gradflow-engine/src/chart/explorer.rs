@@ -14,9 +14,9 @@ use gradflow::chart::escape_html;
 
 use super::compare;
 use super::grid::grid_json;
-use crate::results::Explorer;
-use crate::settings::Shortcut;
-use crate::Result;
+use crate::error::Result;
+use gradflow::results::Explorer;
+use gradflow::settings::Shortcut;
 
 /// The code that redraws the chart and the lines in the browser.
 const SCRIPT: &str = include_str!("explorer.js");

@@ -5,8 +5,8 @@ use plotters::prelude::*;
 use super::axes::{drawable, layer_label, log_range};
 use super::fonts::{Fonts, FONT};
 use super::{render_crisp, Area, Svg};
-use crate::results::Training;
-use crate::Result;
+use crate::error::Result;
+use gradflow::results::Training;
 
 /// At most this many columns: longer trainings are averaged, step by step, into bins.
 const MAX_COLUMNS: usize = 100;

@@ -6,8 +6,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::text_width;
 use super::fonts::FONT;
 use super::{colour, Area};
-use crate::settings::Shortcut;
-use crate::Result;
+use crate::error::Result;
+use gradflow::settings::Shortcut;
 
 /// How a legend shows one series: a filled square for bars, a stroke for lines.
 #[derive(Clone, Copy)]

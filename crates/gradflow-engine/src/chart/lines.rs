@@ -7,9 +7,9 @@ use super::axes::{drawable, log_axis, log_range, power_label, LogAxis};
 use super::fonts::{Fonts, FONT};
 use super::legend::{draw_legend, Entry};
 use super::{colour, render, Area, Svg};
-use crate::results::{Sweep, Training};
-use crate::settings::Shortcut;
-use crate::Result;
+use crate::error::Result;
+use gradflow::results::{Sweep, Training};
+use gradflow::settings::Shortcut;
 
 /// The first layer's mean |gradient| against depth: one line per variant and width.
 pub fn sweep_chart(sweep: &Sweep) -> Result<Svg> {

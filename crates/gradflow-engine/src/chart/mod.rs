@@ -19,12 +19,14 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
-pub use gradflow::chart::{Drawing, Svg, SIZE};
+use gradflow::chart::SIZE;
+use gradflow::results::Svg;
+use gradflow::protocol::Drawing;
+use gradflow::settings::Shortcut;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::settings::Shortcut;
-use crate::Result;
+use crate::error::Result;
 
 mod axes;
 mod bars;

@@ -1,7 +1,7 @@
 //! The network and its reports: settings, errors, idempotence and accumulation.
 
 use gradflow::{default_input, Activation, DeepNetwork, Error, NetworkConfig, Shortcut};
-use gradflow_engine::Network as Model;
+use gradflow_engine::network::Network as Model;
 
 use super::support::{
     assert_close_to, print_network_gradients, printed_means, SEED_INPUT, SEED_SIZES,

@@ -7,7 +7,8 @@ use std::fmt::Write;
 use std::sync::{Mutex, MutexGuard};
 
 use gradflow::nn::{self, Module};
-use gradflow::wire::{Id, Reader, Request, Wire};
+use gradflow::protocol::Request;
+use gradflow::wire::{Id, Reader, Wire};
 use gradflow::{manual_seed, Device, Kind, Reduction, Tensor};
 
 use super::pytorch::pytorch_blocks;
@@ -41,6 +42,7 @@ impl Rule {
 }
 
 /// Notebook 02's `ExampleDeepNeuralNetwork`, with the rule as a field instead of an edit.
+#[derive(Debug)]
 struct ExampleDeepNeuralNetwork {
     vs: nn::VarStore,
     use_shortcut: bool,
@@ -203,7 +205,7 @@ fn a_changed_rule_changes_the_gradients() {
 fn surface() -> String {
     let mut out = String::new();
     let mut print = |line: &dyn std::fmt::Display| writeln!(out, "{line}").expect("a string");
-    let x = Tensor::from_slice2(&[[1., 0., -1.]]);
+    let x = Tensor::from_slice2(&[[1f32, 0., -1.]]);
     print(&x);
     let _turn = one_at_a_time();
     manual_seed(7);
@@ -218,7 +220,7 @@ fn surface() -> String {
     print(&y.sigmoid());
     print(&y.gelu("none"));
     print(&y.gelu("tanh"));
-    let loss = y.mse_loss(&Tensor::from_slice2(&[[0., 0.]]), Reduction::Mean);
+    let loss = y.mse_loss(&Tensor::from_slice2(&[[0f32, 0.]]), Reduction::Mean);
     print(&loss);
     loss.backward();
     let grad = layer.ws.grad();
@@ -239,7 +241,43 @@ fn surface() -> String {
     print(&layer.ws.grad());
     let wide = nn::linear(vs.root() / "wide", 40, 30, Default::default());
     print(&wide.ws);
-    print(&Tensor::from_slice(&[1e-5, 2.0, 3000.0]));
+    print(&Tensor::from_slice(&[1e-5f32, 2.0, 3000.0]));
+    print(&Tensor::from_slice2(&[[1., 0., -1.]]));
+    // What a student's own activation and layer need.
+    print(&(&y - &y));
+    print(&(&y * &y));
+    print(&(&y / (&y + 2)));
+    print(&-&y);
+    print(&(&y + 1));
+    print(&(&y - 1));
+    print(&(1f64 - &y));
+    print(&(2f64 / &y));
+    print(&(&y / 4));
+    print(&y.abs().pow(&y));
+    print(&y.pow_tensor_scalar(3));
+    print(&y.exp());
+    print(&y.abs().sqrt());
+    print(&y.tr());
+    print(&y.matmul(&y.tr()));
+    print(&y.tr().matmul(&y));
+    print(&y.matmul(&Tensor::from_slice(&[1f32, 2.])));
+    print(&Tensor::zeros([2, 3], (Kind::Float, Device::Cpu)));
+    print(&Tensor::ones([2, 3], (Kind::Double, Device::Cpu)));
+    manual_seed(11);
+    print(&Tensor::randn([2, 3], (Kind::Float, Device::Cpu)));
+    nn::linear(vs.root() / "drawn", 3, 2, Default::default());
+    print(&Tensor::randn([2], (Kind::Double, Device::Cpu)));
+    let norm = nn::layer_norm(vs.root() / "norm", vec![2], Default::default());
+    print(norm.ws.as_ref().expect("a weight"));
+    print(norm.bs.as_ref().expect("a bias"));
+    print(&norm.forward(&y));
+    print(&y.layer_norm([2], None::<&Tensor>, None, 1e-5, false));
+    // The book's GELU, op by op, and a SiLU.
+    let sqrt_2_over_pi = Tensor::from_slice(&[(2.0 / std::f64::consts::PI) as f32]).sqrt();
+    let half_y = &y * 0.5;
+    let cubic = &y + y.pow_tensor_scalar(3) * 0.044715;
+    print(&(half_y * ((sqrt_2_over_pi * cubic).tanh() + 1.0)));
+    print(&(&y * y.sigmoid()));
     out
 }
 
@@ -251,14 +289,14 @@ fn each_tensor_operation_equals_pytorch() {
     assert_eq!(surface(), *pytorch);
 }
 
-/// A request for an operation this crate does not have, as an older or newer crate would send.
+/// A request for an operation this crate does not have (`cbrt`), as a newer crate would send.
 struct Sqrt {
     x: Id,
 }
 
 impl Wire for Sqrt {
     fn put(&self, out: &mut Vec<u8>) {
-        "sqrt".to_owned().put(out);
+        "cbrt".to_owned().put(out);
         self.x.put(out);
     }
     fn take(_: &mut Reader<'_>) -> gradflow::Result<Self> {
@@ -269,6 +307,7 @@ impl Wire for Sqrt {
 impl Request for Sqrt {
     const NAME: &'static str = "apply";
     type Answer = Id;
+    const STARTS_ENGINE: bool = true;
 }
 
 #[test]
@@ -277,17 +316,17 @@ fn an_unknown_operation_is_refused_with_the_names_of_those_that_exist() {
         engine: 0,
         number: 0,
     };
-    let error = gradflow::engine::ask(&Sqrt { x }).unwrap_err();
+    let error = gradflow::client::ask(&Sqrt { x }).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "the gradflow engine has no tensor operation \"sqrt\"; it has: relu, tanh, sigmoid, abs, \
-         gelu, gelu(tanh), grad, shallow_clone"
+        "the gradflow engine has no tensor operation \"cbrt\"; it has: relu, tanh, sigmoid, abs, \
+         gelu, gelu(tanh), neg, exp, sqrt, t, grad, shallow_clone"
     );
 }
 
 #[test]
 fn shape_errors_come_back_in_pytorchs_words() {
-    let x = Tensor::from_slice2(&[[1., 2.]]);
+    let x = Tensor::from_slice2(&[[1f32, 2.]]);
     let _turn = one_at_a_time();
     let vs = nn::VarStore::new(Device::Cpu);
     let layer = nn::linear(vs.root(), 3, 3, Default::default());
@@ -296,7 +335,7 @@ fn shape_errors_come_back_in_pytorchs_words() {
         error.to_string(),
         "mat1 and mat2 shapes cannot be multiplied (1x2 and 3x3)"
     );
-    let error = x.f_add(&Tensor::from_slice(&[1., 2., 3.])).err().expect("a shape error");
+    let error = x.f_add(&Tensor::from_slice(&[1f32, 2., 3.])).err().expect("a shape error");
     assert_eq!(
         error.to_string(),
         "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1"
@@ -306,4 +345,18 @@ fn shape_errors_come_back_in_pytorchs_words() {
         error.to_string(),
         "a Tensor with 2 elements cannot be converted to Scalar"
     );
+}
+
+#[test]
+fn a_slice_too_large_for_one_message_is_refused_before_it_is_sent() {
+    let kept = Tensor::from_slice(&[1f32, 2.]);
+    let too_many = vec![1.0f64; gradflow::limits::MAX_SLICE_VALUES + 1];
+    let error = Tensor::f_from_slice(&too_many).err().expect("refused").to_string();
+    assert!(error.contains("at most 10000000"), "{error}");
+    assert!(error.contains("Tensor::zeros, Tensor::ones or Tensor::randn"), "{error}");
+    assert!(!error.contains("stopped"), "the engine did not stop: {error}");
+    // The engine serves on, with the values made before, and takes the most values there are.
+    assert_eq!(kept.size(), [2]);
+    let most = vec![1.0f64; gradflow::limits::MAX_SLICE_VALUES];
+    assert_eq!(Tensor::from_slice(&most).size(), [10_000_000]);
 }

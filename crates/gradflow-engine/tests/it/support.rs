@@ -135,7 +135,7 @@ pub fn print_gradients(
 ) -> String {
     // Forward pass
     let output = model.forward(x);
-    let target = Tensor::from_slice2(&[vec![0.0; outputs]]);
+    let target = Tensor::from_slice2(&[vec![0f32; outputs]]);
 
     // Calculate loss based on how close the target
     // and output are

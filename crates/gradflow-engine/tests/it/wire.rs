@@ -1,4 +1,5 @@
-//! The boundary against bad bytes: every message type crosses and comes back bit for bit (NaN,
+//! The boundary against bad bytes: every request of the protocol (a match on `RequestKind` that
+//! the compiler checks is complete) and every variant of its enums crosses and comes back bit for bit (NaN,
 //! infinities, signed zeros, empty lists and any text included); truncated, garbled, oversized
 //! and other-version messages are typed `Error::Engine`s, never a panic; a message is read
 //! into no more than was sent (or `wire::MAX_MESSAGE`) and decoded into no more than
@@ -11,15 +12,11 @@ use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use gradflow::chart::{Drawing, ExplorerHtml};
-use gradflow::engine::Free;
-use gradflow::network::requests::{Forward, Gradients, ParameterGradients};
-use gradflow::nn::requests::{NamedParameters, NewLinear, NewVarStore, ZeroGrads};
-use gradflow::sweep::{ActivationPairs, SweepConfig};
-use gradflow::tensor::requests::{Apply, FromValues, MseLoss, Reduced, Scale, Value};
-use gradflow::tensor::{Kind, Reduce, Reduction, Unary};
-use gradflow::train::{Train, TrainConfig};
-use gradflow::wire::{self, decode, encode, read_message, Frame, Id, Request, Wire};
+use gradflow::protocol::{self as p, Binary, Drawing, ExplorerHtml, Filler, Request, RequestKind, ScalarOp, Unary};
+use gradflow::sweep::SweepConfig;
+use gradflow::settings::{Kind, Reduction};
+use gradflow::train::TrainConfig;
+use gradflow::wire::{self, decode, encode, read_message, Frame, Id, Wire};
 use gradflow::{
     Activation, Error, ExplorerConfig, GradientReport, LayerGradient, NetworkConfig, Shortcut, Svg,
     Sweep, SweepPoint, Training,
@@ -236,48 +233,135 @@ proptest! {
     }
 
     #[test]
-    fn requests_cross_exactly(
+    fn every_request_crosses_exactly(
         network in network(),
         ids in list(id()),
         x in id(),
-        values in list(floats()),
+        values in list(doubles()),
         factor in doubles(),
         input in list(doubles()),
         names in list(any::<String>()),
+        report in report(),
+        training in training(),
+        sweep in sweep(),
     ) {
-        crosses(&network)?;
-        crosses(&Free { ids: ids.clone() })?;
-        crosses(&FromValues { values, shape: vec![] })?;
-        for op in Unary::ALL {
-            crosses(&Apply { op, x })?;
-        }
-        crosses(&Scale { x, factor })?;
-        crosses(&Reduced { op: Reduce::Max, x, kind: Some(Kind::Double) })?;
-        crosses(&MseLoss { x, target: x, reduction: Reduction::None })?;
-        crosses(&Value { x, index: vec![-1, 0, i64::MAX] })?;
-        crosses(&NewVarStore {})?;
-        crosses(&NewLinear { vs: x, name: names.join("."), fan_in: -1, fan_out: 0, bias: false })?;
-        crosses(&NamedParameters { owner: x })?;
-        crosses(&ZeroGrads { owner: x })?;
-        crosses(&Forward { model: x, x })?;
-        crosses(&Gradients { model: x, input })?;
-        let parameters: Vec<(String, Id)> = names.into_iter().zip(ids).collect();
-        crosses(&ParameterGradients { parameters })?;
-        crosses(&SweepConfig { widths: vec![], depths: vec![usize::MAX], ..SweepConfig::default() })?;
-        crosses(&ActivationPairs { layer_sizes: vec![], seed: i64::MIN })?;
-        crosses(&Train { config: TrainConfig { learning_rate: factor, ..TrainConfig::default() }, variants: vec![] })?;
-        crosses(&ExplorerConfig { depths: 3..=1, ..ExplorerConfig::default() })?;
-    }
-
-    #[test]
-    fn charts_and_pages_cross_exactly(report in report(), training in training()) {
-        crosses(&Drawing::Compare(report.clone(), report.clone()))?;
-        crosses(&Drawing::ActivationGrid(vec![(report.clone(), report.clone())]))?;
-        crosses(&Drawing::Heatmap(vec![training]))?;
-        crosses(&Drawing::Layers(report))?;
+        let parameters: Vec<(String, Id)> = names.iter().cloned().zip(ids.clone()).collect();
         let explorer = ExplorerConfig { depths: 1..=1, widths: vec![1], ..ExplorerConfig::default() };
-        crosses(&ExplorerHtml::Page(explorer.explorer(vec![GradientReport::default(); 8]).unwrap()))?;
+        let explorer = explorer.explorer(vec![GradientReport::default(); 8]).unwrap();
+        for &kind in RequestKind::ALL {
+            // Every request, with each variant of the enums in its fields; a request added to
+            // the protocol without a case here does not compile.
+            match kind {
+                RequestKind::FromSlice => {
+                    for kind_of in [Kind::Float, Kind::Double] {
+                        crosses_as(kind, &p::FromSlice { values: values.clone(), shape: vec![], kind: kind_of })?;
+                    }
+                }
+                RequestKind::Fill => {
+                    for filler in [Filler::Zeros, Filler::Ones, Filler::Randn] {
+                        crosses_as(kind, &p::Fill { filler, size: vec![-1, 0, i64::MAX], kind: Kind::Double })?;
+                    }
+                    prop_assert_eq!(Filler::VARIANTS.len(), 3);
+                }
+                RequestKind::Apply => {
+                    for &op in Unary::ALL {
+                        crosses_as(kind, &p::Apply { op, x })?;
+                    }
+                }
+                RequestKind::Combine => {
+                    let ops = [Binary::Add, Binary::Sub, Binary::Mul, Binary::Div, Binary::Pow, Binary::Matmul];
+                    prop_assert_eq!(every_variant(&ops, |op| op.variant()), Binary::VARIANTS);
+                    for op in ops {
+                        crosses_as(kind, &p::Combine { op, x, y: x })?;
+                    }
+                }
+                RequestKind::WithScalar => {
+                    let ops = [ScalarOp::Add, ScalarOp::Sub, ScalarOp::Mul, ScalarOp::Div, ScalarOp::Pow, ScalarOp::RSub, ScalarOp::RDiv];
+                    prop_assert_eq!(every_variant(&ops, |op| op.variant()), ScalarOp::VARIANTS);
+                    for op in ops {
+                        crosses_as(kind, &p::WithScalar { op, x, scalar: factor })?;
+                    }
+                }
+                RequestKind::ApplyLinear => {
+                    crosses_as(kind, &p::ApplyLinear { x, weight: x, bias: None })?;
+                    crosses_as(kind, &p::ApplyLinear { x, weight: x, bias: Some(x) })?;
+                }
+                RequestKind::ApplyLayerNorm => crosses_as(kind, &p::ApplyLayerNorm { x, normalized_shape: vec![3], weight: Some(x), bias: None, eps: factor })?,
+                RequestKind::Mean => crosses_as(kind, &p::Mean { x, kind: Some(Kind::Float) })?,
+                RequestKind::Sum => crosses_as(kind, &p::Sum { x, kind: None })?,
+                RequestKind::Max => crosses_as(kind, &p::Max { x })?,
+                RequestKind::MseLoss => {
+                    for reduction in [Reduction::None, Reduction::Mean, Reduction::Sum] {
+                        crosses_as(kind, &p::MseLoss { x, target: x, reduction })?;
+                    }
+                    prop_assert_eq!(Reduction::VARIANTS.len(), 3);
+                }
+                RequestKind::Backward => crosses_as(kind, &p::Backward { x })?,
+                RequestKind::ZeroGrad => crosses_as(kind, &p::ZeroGrad { x })?,
+                RequestKind::Size => crosses_as(kind, &p::Size { x })?,
+                RequestKind::DoubleValue => crosses_as(kind, &p::DoubleValue { x, index: vec![-1, 0, i64::MAX] })?,
+                RequestKind::Item => crosses_as(kind, &p::Item { x })?,
+                RequestKind::Print => crosses_as(kind, &p::Print { x })?,
+                RequestKind::ManualSeed => crosses_as(kind, &p::ManualSeed { seed: i64::MIN })?,
+                RequestKind::Free => crosses_as(kind, &p::Free { ids: ids.clone() })?,
+                RequestKind::NewVarStore => crosses_as(kind, &p::NewVarStore {})?,
+                RequestKind::NewLinear => crosses_as(kind, &p::NewLinear { vs: x, name: names.join("."), fan_in: -1, fan_out: 0, bias: false })?,
+                RequestKind::NewLayerNorm => crosses_as(kind, &p::NewLayerNorm { vs: x, name: names.join("."), shape: vec![0, -1] })?,
+                RequestKind::NamedParameters => crosses_as(kind, &p::NamedParameters { owner: x })?,
+                RequestKind::ZeroGrads => crosses_as(kind, &p::ZeroGrads { owner: x })?,
+                RequestKind::NetworkConfig => crosses_as(kind, &network)?,
+                RequestKind::Forward => crosses_as(kind, &p::Forward { model: x, x })?,
+                RequestKind::ParameterGradients => crosses_as(kind, &p::ParameterGradients { parameters: parameters.clone() })?,
+                RequestKind::Gradients => crosses_as(kind, &p::Gradients { model: x, input: input.clone() })?,
+                RequestKind::SweepConfig => crosses_as(kind, &SweepConfig { widths: vec![], depths: vec![usize::MAX], ..SweepConfig::default() })?,
+                RequestKind::ActivationPairs => crosses_as(kind, &p::ActivationPairs { layer_sizes: vec![], seed: i64::MIN })?,
+                RequestKind::Train => crosses_as(kind, &p::Train { config: TrainConfig { learning_rate: factor, ..TrainConfig::default() }, variants: vec![Shortcut::Off, Shortcut::On] })?,
+                RequestKind::ExplorerConfig => crosses_as(kind, &ExplorerConfig { depths: 3..=1, ..ExplorerConfig::default() })?,
+                RequestKind::Drawing => {
+                    let drawings = [
+                        Drawing::Layers(report.clone()),
+                        Drawing::Compare(report.clone(), report.clone()),
+                        Drawing::ActivationGrid(vec![(report.clone(), report.clone())]),
+                        Drawing::Sweep(sweep.clone()),
+                        Drawing::Loss(vec![training.clone()]),
+                        Drawing::Heatmap(vec![training.clone()]),
+                    ];
+                    prop_assert_eq!(every_variant(&drawings, Drawing::variant), Drawing::VARIANTS);
+                    for drawing in &drawings {
+                        crosses_as(kind, drawing)?;
+                    }
+                }
+                RequestKind::ExplorerHtml => {
+                    let pages = [ExplorerHtml::Cell(explorer.clone()), ExplorerHtml::Page(explorer.clone())];
+                    prop_assert_eq!(every_variant(&pages, ExplorerHtml::variant), ExplorerHtml::VARIANTS);
+                    for page in &pages {
+                        crosses_as(kind, page)?;
+                    }
+                }
+            }
+        }
     }
+}
+
+/// A request of `kind` crosses exactly, as a request (its name and fields after the version
+/// and the frees) and as a value.
+fn crosses_as<R: Request>(kind: RequestKind, request: &R) -> Result<(), TestCaseError> {
+    prop_assert_eq!(R::NAME, kind.name());
+    crosses(request)?;
+    let frees = [Id { engine: 1, number: u64::MAX }];
+    let tokens = p::encode_request(request, &frees);
+    let (freed, name, mut fields) = p::decode_request(&tokens).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!((freed.as_slice(), name.as_str()), (frees.as_slice(), R::NAME));
+    let back = R::take(&mut fields).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(fields.finish().is_ok());
+    // Compared as tokens, so that a NaN's bits count and equal themselves.
+    prop_assert_eq!(encode(&back), encode(request));
+    Ok(())
+}
+
+/// The variants that `values` cover, in the order of `VARIANTS`, each once.
+fn every_variant<T>(values: &[T], variant: impl Fn(&T) -> &'static str) -> Vec<&'static str> {
+    values.iter().map(variant).collect()
 }
 
 /// A whole request's message, as the client sends it: its length line, then its tokens.
@@ -321,7 +405,7 @@ fn a_length_line_that_never_ends_is_refused() {
 /// to a request of type `R`.
 fn raw_answer<R: Request>(bytes: &[u8]) -> (gradflow::Result<R::Answer>, Duration) {
     let begun = Instant::now();
-    let stream = UnixStream::connect(gradflow::engine::socket().unwrap()).unwrap();
+    let stream = UnixStream::connect(gradflow::client::socket().unwrap()).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     (&stream).write_all(bytes).unwrap();
     stream.shutdown(std::net::Shutdown::Write).unwrap();
@@ -342,14 +426,14 @@ fn the_engine_refuses_bad_messages_by_name_and_keeps_serving() {
     };
     let expected = report();
     // A connection that sends half a request and waits holds one worker, not the engine.
-    let half = UnixStream::connect(gradflow::engine::socket().unwrap()).unwrap();
-    (&half).write_all(b"1000\n2 7:network ").unwrap();
+    let half = UnixStream::connect(gradflow::client::socket().unwrap()).unwrap();
+    (&half).write_all(b"1000\n3 0 7:network ").unwrap();
 
-    let request = wire::encode_request(&NetworkConfig::default());
-    let other_version = [b"3 ".as_slice(), &request[2..]].concat();
-    let unknown_name = wire::encode_request(&NetworkConfig::default()).replace_name("network", "netwerk");
+    let request = p::encode_request(&NetworkConfig::default(), &[]);
+    let other_version = [b"2 ".as_slice(), &request[2..]].concat();
+    let unknown_name = p::encode_request(&NetworkConfig::default(), &[]).replace_name("network", "netwerk");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("another version", message(&other_version), "speaks version 2 of the protocol"),
+        ("another version", message(&other_version), "speaks version 3 of the protocol"),
         ("an unknown request", message(&unknown_name), "has no request \"netwerk\""),
         ("a truncated request", message(&request[..request.len() - 3]), "does not read"),
         ("tokens left over", message(&[request.as_slice(), b"9 "].concat()), "tokens left over"),
@@ -382,21 +466,18 @@ impl ReplaceName for Vec<u8> {
 }
 
 #[test]
-fn a_request_reads_back_as_its_name_and_fields() {
-    let tokens = wire::encode_request(&Free { ids: vec![] });
-    let (name, mut fields) = wire::request_name(&tokens).unwrap();
-    assert_eq!(name, Free::NAME);
-    assert_eq!(Free::take(&mut fields).unwrap(), Free { ids: vec![] });
-    fields
-        .finish()
-        .expect("no tokens after the request's fields");
+fn a_request_reads_back_as_its_frees_name_and_fields() {
+    let frees = [Id { engine: 7, number: 1 }, Id { engine: 7, number: 2 }];
+    let request = p::Size { x: Id { engine: 7, number: 3 } };
+    let tokens = p::encode_request(&request, &frees);
+    let (freed, name, mut fields) = p::decode_request(&tokens).unwrap();
+    assert_eq!((freed.as_slice(), name.as_str()), (frees.as_slice(), "size"));
+    assert_eq!(p::Size::take(&mut fields).unwrap(), request);
+    fields.finish().expect("no tokens after the request's fields");
     let longer = [tokens.as_slice(), b"0 "].concat();
-    let (_, mut fields) = wire::request_name(&longer).unwrap();
-    Free::take(&mut fields).unwrap();
-    assert!(
-        fields.finish().is_err(),
-        "a token after the fields is noticed"
-    );
+    let (_, _, mut fields) = p::decode_request(&longer).unwrap();
+    p::Size::take(&mut fields).unwrap();
+    assert!(fields.finish().is_err(), "a token after the fields is noticed");
 }
 
 /// The worst shape the types allow: a list of empty lists, two bytes on the wire for each
@@ -491,7 +572,7 @@ fn an_engine_answers_a_bounded_number_of_connections_at_once() {
     let stream = (0..100).find_map(|_| {
         std::thread::sleep(Duration::from_millis(50));
         let stream = UnixStream::connect(&socket).unwrap();
-        wire::write_message(&mut &stream, &wire::encode_request(&Free { ids: vec![] })).unwrap();
+        wire::write_message(&mut &stream, &p::encode_request(&p::Free { ids: vec![] }, &[])).unwrap();
         Some(stream).filter(|stream| answer(stream).is_ok())
     });
     assert!(

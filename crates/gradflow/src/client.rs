@@ -14,10 +14,12 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
-use crate::wire::{self, read_message, write_message, Frame, Id, Request};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::protocol::{encode_request, Free, Request};
+use crate::wire::{self, read_message, write_message, Frame, Id, MAX_MESSAGE};
 
 /// The variable that names the engine's program; the kernel sets it to what the set-up built.
 pub const PROGRAM_VARIABLE: &str = "GRADFLOW_ENGINE";
@@ -28,11 +30,34 @@ const RELEASE_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target
 /// Where `cargo test` builds it in a debug profile.
 const DEBUG_PROGRAM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/debug/gradflow");
 
-/// Sends `request` to this process's engine, starting it if need be; passes on its progress
-/// lines (on standard error, as a long call in the cell would) and returns its answer.
+/// How many dropped values wait to be freed before a drop sends them at once.
+const FREE_BATCH: usize = 4096;
+
+/// How long dropped values wait for a request to travel with before they are sent alone.
+const FREE_DELAY: Duration = Duration::from_millis(20);
+
+/// Sends `request` to this process's engine, with the values dropped since the last request,
+/// and returns its answer; passes on its progress lines (on standard error, as a long call in
+/// the cell would). The engine is started first where none answers, unless the request is about
+/// values an engine holds ([`Request::STARTS_ENGINE`]): a new engine would not hold them.
 pub fn ask<R: Request>(request: &R) -> Result<R::Answer> {
-    let stream = connect()?;
-    converse(&stream, request)
+    let frees = take_dropped();
+    let message = encode_request(request, &frees);
+    if message.len() > MAX_MESSAGE {
+        return Err(Error::invalid(
+            format!("the size of the request {:?}", R::NAME),
+            format!("{} MiB", message.len() >> 20),
+            format!(
+                "at most {} MiB, the longest message the engine reads",
+                MAX_MESSAGE >> 20
+            ),
+        ));
+    }
+    let stream = match R::STARTS_ENGINE {
+        true => connect()?,
+        false => connect_to(&socket()?)?.ok_or_else(engine_gone)?,
+    };
+    converse::<R>(&stream, &message)
 }
 
 /// A value that lives in the engine, owned by the notebook: dropping it frees the value there.
@@ -51,34 +76,86 @@ impl Handle {
     }
 }
 
+/// The values dropped and not yet freed, and the signal that wakes the thread that frees them.
+static DROPPED: Mutex<Vec<Id>> = Mutex::new(Vec::new());
+static DROPPED_SIGNAL: Condvar = Condvar::new();
+
 impl Drop for Handle {
-    /// Frees the value in the engine that made it. An engine that has stopped since freed
-    /// everything with it, so none is started for this.
+    /// Frees the value in the engine that made it: with the next request, or, where none comes
+    /// within [`FREE_DELAY`] (a cell that ends), alone; a loop that drops many values sends them
+    /// [`FREE_BATCH`] at a time. An engine that has stopped since freed everything with it, so
+    /// none is started for this.
     fn drop(&mut self) {
-        if let Ok(Some(stream)) = socket().and_then(|socket| connect_to(&socket)) {
-            let _ = converse(&stream, &Free { ids: vec![self.0] });
+        let mut dropped = lock(&DROPPED);
+        dropped.push(self.0);
+        match dropped.len() {
+            FREE_BATCH.. => {
+                let ids = std::mem::take(&mut *dropped);
+                drop(dropped);
+                free(ids);
+            }
+            1 => {
+                start_freeing_thread();
+                DROPPED_SIGNAL.notify_one();
+            }
+            _ => {}
         }
     }
 }
 
-/// Frees values in the engine; values of another engine are not its to free, and are left.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Free {
-    pub ids: Vec<Id>,
+/// The values dropped since the last request, to send with the next.
+fn take_dropped() -> Vec<Id> {
+    std::mem::take(&mut *lock(&DROPPED))
 }
-wire::wire_request!(Free { ids } => "free", ());
 
-/// One request on `stream`: sends it, passes on the progress lines, returns the answer.
-fn converse<R: Request>(stream: &UnixStream, request: &R) -> Result<R::Answer> {
-    write_message(&mut &*stream, &wire::encode_request(request)).map_err(|_| stopped())?;
+/// Frees `ids` in the engine that answers now, if one does.
+fn free(ids: Vec<Id>) {
+    if let Ok(Some(stream)) = socket().and_then(|socket| connect_to(&socket)) {
+        let _ = converse::<Free>(&stream, &encode_request(&Free { ids }, &[]));
+    }
+}
+
+/// Starts, once in this copy of the crate (evcxr links one into each cell), the thread that
+/// frees the values dropped when no request follows them.
+fn start_freeing_thread() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| loop {
+            let mut dropped = lock(&DROPPED);
+            while dropped.is_empty() {
+                dropped = DROPPED_SIGNAL
+                    .wait(dropped)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            drop(dropped);
+            std::thread::sleep(FREE_DELAY);
+            let ids = take_dropped();
+            if !ids.is_empty() {
+                free(ids);
+            }
+        });
+    });
+}
+
+/// A lock that a panic elsewhere cannot have left inconsistent: it holds plain values.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One request on `stream`: sends its `message`, passes on the progress lines, returns the
+/// answer.
+fn converse<R: Request>(stream: &UnixStream, message: &[u8]) -> Result<R::Answer> {
+    write_message(&mut &*stream, message).map_err(|_| cut_off())?;
     let mut answers = BufReader::new(stream);
     loop {
         let tokens = read_message(&mut answers)
             .map_err(|error| match error.kind() {
                 std::io::ErrorKind::InvalidData => wire::garbled(&error.to_string()),
-                _ => stopped(),
+                _ => cut_off(),
             })?
-            .ok_or_else(stopped)?;
+            .ok_or_else(cut_off)?;
         match wire::decode::<Frame<R::Answer>>(&tokens)? {
             Frame::Progress(line) => eprintln!("{line}"),
             Frame::Done(answer) => return answer,
@@ -86,11 +163,25 @@ fn converse<R: Request>(stream: &UnixStream, request: &R) -> Result<R::Answer> {
     }
 }
 
-/// The error for an engine that went away in the middle of a call.
-fn stopped() -> Error {
+/// The error for a connection that ended before its answer: the engine stopped, or, where it
+/// still answers, it closed this one connection.
+fn cut_off() -> Error {
+    let still_answers = matches!(socket().and_then(|socket| connect_to(&socket)), Ok(Some(_)));
+    Error::Engine(match still_answers {
+        true => "closed the connection before it answered, and still runs with every value the \
+                 notebook holds; see its log beside its socket for why, then run the cell again"
+            .to_owned(),
+        false => "stopped before it answered (it may have run out of memory or been killed); \
+                  run the cell again to start a new one"
+            .to_owned(),
+    })
+}
+
+/// The error for a request about values of an engine that no longer runs.
+fn engine_gone() -> Error {
     Error::Engine(
-        "stopped before it answered (it may have run out of memory or been killed); \
-         run the cell again to start a new one"
+        "that made this tensor or model has stopped since, and its values with it; run again \
+         the cells that made them, from the one that builds the model"
             .to_owned(),
     )
 }
@@ -101,9 +192,7 @@ fn stopped() -> Error {
 pub fn socket() -> Result<PathBuf> {
     // Under a lock, so that threads starting at once (tests) choose one folder, not one each.
     static CHECKED: Mutex<Option<PathBuf>> = Mutex::new(None);
-    let mut checked = CHECKED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut checked = lock(&CHECKED);
     if let Some(socket) = &*checked {
         return Ok(socket.clone());
     }
@@ -138,9 +227,7 @@ fn connect() -> Result<UnixStream> {
     }
     // One start at a time: threads of one process (tests) share one engine.
     static STARTING: Mutex<()> = Mutex::new(());
-    let _starting = STARTING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _starting = lock(&STARTING);
     if let Some(stream) = connect_to(&socket)? {
         return Ok(stream);
     }
