@@ -61,6 +61,8 @@ ARCHITECTURE_EDITS = [
                                      ".add_fn({ let last = i + 2 == layer_sizes.len(); "
                                      "move |x| if last { x.shallow_clone() } else { x.tanh() } })")]),
     ("seed", "tanh", [("x.relu()", "x.tanh()")]),
+    # The commented line that normalises each layer's output, uncommented.
+    ("layer_norm", "relu", [("// .add(nn::layer_norm", ".add(nn::layer_norm")]),
 ]
 
 

@@ -315,6 +315,8 @@ pub fn zero_grad(tensor: &Tensor) -> Result<()> {
 /// Each layer's mean and largest absolute gradient, from a model's named parameters (each
 /// `….weight` with its `….bias`, in order), and the layer sizes their shapes give: the one
 /// computation of a gradient report, for the engine's networks and a notebook's own models.
+/// A Linear layer's weight is a matrix; a one-dimensional `weight` (a `LayerNorm`'s scale) is
+/// no layer of the report, and is passed over.
 pub fn layer_gradients(named: &[(String, Tensor)]) -> Result<(Vec<LayerGradient>, Vec<i64>)> {
     let mut layers = Vec::new();
     let mut layer_sizes = Vec::new();
@@ -323,6 +325,9 @@ pub fn layer_gradients(named: &[(String, Tensor)]) -> Result<(Vec<LayerGradient>
             continue;
         };
         let [fan_out, fan_in] = weight.size()[..] else {
+            if weight.dim() == 1 {
+                continue;
+            }
             return Err(gradflow::Error::invalid(
                 format!("the shape of {name}"),
                 format!("{:?}", weight.size()),

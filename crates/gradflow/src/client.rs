@@ -4,7 +4,8 @@
 //!
 //! evcxr links this crate into every cell anew, so nothing can be kept in a static from one cell
 //! to the next. The engine therefore listens on a socket named after this process: each call
-//! connects, sends one request and reads the engine's progress lines and its answer. The first
+//! connects, sends one request (with the values dropped since the last, to free) and reads the
+//! engine's progress lines and its answer. The first
 //! call starts the engine; it stops when this process ends (its standard input closes). A
 //! missing, broken or dead engine is an [`Error::Engine`] that says what to do, and the next
 //! call starts a new one.
@@ -44,6 +45,8 @@ pub fn ask<R: Request>(request: &R) -> Result<R::Answer> {
     let frees = take_dropped();
     let message = encode_request(request, &frees);
     if message.len() > MAX_MESSAGE {
+        // The frees wait for the next request.
+        lock(&DROPPED).extend(frees);
         return Err(Error::invalid(
             format!("the size of the request {:?}", R::NAME),
             format!("{} MiB", message.len() >> 20),

@@ -238,7 +238,8 @@ fn script_safe(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gradflow::{Activation, ExplorerConfig, LayerGradient};
+    use gradflow::results::LayerGradient;
+    use gradflow::settings::{Activation, ExplorerConfig};
 
     #[test]
     fn json_strings_cannot_end_the_script() {

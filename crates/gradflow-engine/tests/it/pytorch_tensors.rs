@@ -28,6 +28,9 @@ enum Rule {
     EverySecond,
     Scaled,
     NoLastActivation,
+    /// The seed's rule, each layer's output normalised after its activation (the architecture
+    /// cell's commented `nn::layer_norm` line).
+    LayerNorm,
 }
 
 impl Rule {
@@ -37,6 +40,7 @@ impl Rule {
             Rule::EverySecond => "every_second",
             Rule::Scaled => "scaled",
             Rule::NoLastActivation => "no_last_activation",
+            Rule::LayerNorm => "layer_norm",
         }
     }
 }
@@ -63,13 +67,21 @@ impl ExampleDeepNeuralNetwork {
                     fan_out,
                     Default::default(),
                 ));
-                match (rule, activation) {
+                let layer = match (rule, activation) {
                     (Rule::NoLastActivation, _) if i == last => layer,
                     (_, "relu") => layer.add_fn(|x| x.relu()),
                     (_, "tanh") => layer.add_fn(|x| x.tanh()),
                     (_, "sigmoid") => layer.add_fn(|x| x.sigmoid()),
                     (_, "gelu_tanh") => layer.add_fn(|x| x.gelu("tanh")),
                     (_, other) => panic!("no activation {other}"),
+                };
+                match rule {
+                    Rule::LayerNorm => layer.add(nn::layer_norm(
+                        &vs.root() / "layers" / i / 2,
+                        vec![fan_out],
+                        Default::default(),
+                    )),
+                    _ => layer,
                 }
             })
             .collect();
@@ -93,7 +105,9 @@ impl Module for ExampleDeepNeuralNetwork {
             x = match self.rule {
                 Rule::EverySecond if shortcut && i % 2 == 1 => &x + &layer_output,
                 Rule::Scaled if shortcut => &x + 0.5 * &layer_output,
-                Rule::Seed | Rule::NoLastActivation if shortcut => x + layer_output,
+                Rule::Seed | Rule::NoLastActivation | Rule::LayerNorm if shortcut => {
+                    x + layer_output
+                }
                 _ => layer_output,
             };
         }
@@ -149,15 +163,22 @@ fn models_of_a_cells_own_with_edited_forward_rules_equal_pytorch() {
     let mut rng = SplitMix(502);
     let activations = ["relu", "tanh", "sigmoid", "gelu_tanh"];
     let mut cases = Vec::new();
-    for (i, rule) in [Rule::Seed, Rule::EverySecond, Rule::Scaled, Rule::NoLastActivation]
-        .into_iter()
-        .enumerate()
+    let rules = [
+        Rule::Seed,
+        Rule::EverySecond,
+        Rule::Scaled,
+        Rule::NoLastActivation,
+        Rule::LayerNorm,
+    ];
+    for (i, rule) in rules.into_iter().enumerate()
     {
         for (j, activation) in activations.into_iter().enumerate() {
             let depth = rng.range(1, 8) as usize;
             let width = rng.range(1, 6) as i64;
             let mut layer_sizes = vec![width; depth + 1];
-            layer_sizes[depth] = if j % 2 == 0 { 1 } else { width };
+            // A normalised output of one value is always zero: two at least.
+            let least = if rule == Rule::LayerNorm { 2 } else { 1 };
+            layer_sizes[depth] = if j % 2 == 0 { least } else { width.max(least) };
             cases.push(Custom {
                 rule,
                 layer_sizes,
@@ -190,10 +211,14 @@ fn a_changed_rule_changes_the_gradients() {
         input: vec![1.0, 0.0, -1.0],
         runs: 1,
     };
-    let printed: Vec<String> = [Rule::Seed, Rule::EverySecond, Rule::Scaled, Rule::NoLastActivation]
-        .into_iter()
-        .map(|rule| case(rule).gradflow())
-        .collect();
+    let rules = [
+        Rule::Seed,
+        Rule::EverySecond,
+        Rule::Scaled,
+        Rule::NoLastActivation,
+        Rule::LayerNorm,
+    ];
+    let printed: Vec<String> = rules.into_iter().map(|rule| case(rule).gradflow()).collect();
     for (i, a) in printed.iter().enumerate() {
         for b in &printed[i + 1..] {
             assert_ne!(a, b);
@@ -359,4 +384,32 @@ fn a_slice_too_large_for_one_message_is_refused_before_it_is_sent() {
     assert_eq!(kept.size(), [2]);
     let most = vec![1.0f64; gradflow::limits::MAX_SLICE_VALUES];
     assert_eq!(Tensor::from_slice(&most).size(), [10_000_000]);
+}
+
+/// Layers and `randn` after one `manual_seed`, with or without a network built by the engine
+/// (which seeds the one generator itself) between each two draws, printed.
+fn draws_after_manual_seed(interrupted: bool) -> String {
+    let interrupt = || {
+        if interrupted {
+            gradflow::DeepNetwork::builder(&[5, 5, 1]).seed(9).build().expect("a network");
+        }
+    };
+    manual_seed(5);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let first = nn::linear(vs.root() / "first", 3, 4, Default::default());
+    interrupt();
+    let second = nn::linear(vs.root() / "second", 4, 2, Default::default());
+    interrupt();
+    let drawn = Tensor::randn([3], (Kind::Float, Device::Cpu));
+    interrupt();
+    let third = nn::linear(vs.root() / "third", 2, 2, Default::default());
+    [&first.ws, &second.ws, &drawn, &third.ws].map(|t| t.to_string()).join("\n")
+}
+
+#[test]
+fn draws_after_manual_seed_are_the_same_whatever_the_engine_draws_in_between() {
+    let _turn = one_at_a_time();
+    let straight = draws_after_manual_seed(false);
+    assert_eq!(draws_after_manual_seed(true), straight);
+    assert_eq!(draws_after_manual_seed(false), straight, "a second seed starts again");
 }

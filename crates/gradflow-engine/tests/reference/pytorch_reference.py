@@ -150,7 +150,8 @@ class OwnNetwork(nn.Module):
         last = len(layer_sizes) - 2
         self.layers = nn.ModuleList([
             nn.Sequential(nn.Linear(layer_sizes[i], layer_sizes[i + 1]),
-                          *([] if rule == "no_last_activation" and i == last else [activation()]))
+                          *([] if rule == "no_last_activation" and i == last else [activation()]),
+                          *([nn.LayerNorm(layer_sizes[i + 1])] if rule == "layer_norm" else []))
             for i in range(len(layer_sizes) - 1)
         ])
 
