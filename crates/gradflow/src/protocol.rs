@@ -2,7 +2,7 @@
 //! engine knows it by, the one type it answers with, and the protocol's [`VERSION`]. How the
 //! values are written is `wire`'s business; how each request is answered is the engine's
 //! (`tensors.rs` for tensors, `models.rs` for models and networks, `experiments.rs` for sweeps,
-//! training and the explorer, `chart/` for charts).
+//! training, the explorer and the charts drawn from their results).
 //!
 //! A request is a type that names its answer's type ([`Request`]), so the client's
 //! `client::ask(&request)` returns that type, and the engine's answer to it must be one.
@@ -27,8 +27,9 @@ use crate::wire::{encode, wire_enum, wire_struct, Id, Reader, Wire};
 /// notebook is told to rebuild the engine instead of reading numbers wrongly.
 pub const VERSION: u32 = 3;
 
-/// A question the engine answers (every one is listed at the end of this module). The answer's type follows
-/// from the request, so an answer of the wrong kind cannot be written on either side.
+/// A question the engine answers (every one is listed at the end of this module). The answer's
+/// type follows from the request, so an answer of the wrong kind cannot be written on either
+/// side.
 pub trait Request: Wire {
     /// The request's name on the wire, which the engine dispatches on.
     const NAME: &'static str;

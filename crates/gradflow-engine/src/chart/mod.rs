@@ -9,7 +9,9 @@
 //! vermillion without shortcut, blue with it.
 //!
 //! ```
-//! use gradflow_engine::{chart, Network, NetworkConfig, Shortcut};
+//! use gradflow::network::NetworkConfig;
+//! use gradflow::Shortcut;
+//! use gradflow_engine::{chart, network::Network};
 //!
 //! let config = NetworkConfig::default();
 //! let without = Network::new(&config)?.gradients(&[1.0, 0.0, -1.0])?;

@@ -222,7 +222,7 @@ def surface(spec):
     print(torch.tensor([1e-5, 2.0, 3000.0]))
     print(torch.tensor([[1., 0., -1.]], dtype=torch.float64))
     # What a student's own activation and layer need.
-    print(y - y)
+    print(y - y.relu())
     print(y * y)
     print(y / (y + 2))
     print(-y)
