@@ -783,8 +783,8 @@ def test_memory_of_the_hub_and_of_each_students_server(hub, ran, capsys):
                      f"({server_pss / MIB:.0f} proportional), kernel with its engine {kernel_rss / MIB:.0f} MiB "
                      f"({kernel_pss / MIB:.0f}: {parts})")
     # A server and one kernel of notebook 01, or two such kernels (notebook 02's kernel holds
-    # more after its Run All: the README adds the difference that `make bench ARGS=kernel`
-    # measures); 1 GiB left to the system.
+    # about as much once idle after its Run All, as `make bench ARGS=kernel` measures); 1 GiB
+    # left to the system.
     for label, server, kernel, hub_bytes in [
             ("resident", max(s[0] for s in per_student), max(s[2] for s in per_student), hub_rss + proxy_rss),
             ("proportional", max(s[1] for s in per_student), max(s[3] for s in per_student), hub_pss + proxy_pss)]:
