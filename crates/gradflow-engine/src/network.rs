@@ -20,6 +20,7 @@
 //! # Ok::<(), gradflow_engine::Error>(())
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -318,6 +319,10 @@ pub fn zero_grad(tensor: &Tensor) -> Result<()> {
 /// A Linear layer's weight is a matrix; a one-dimensional `weight` (a `LayerNorm`'s scale) is
 /// no layer of the report, and is passed over.
 pub fn layer_gradients(named: &[(String, Tensor)]) -> Result<(Vec<LayerGradient>, Vec<i64>)> {
+    // Looked up by name once each: a search per weight was quadratic in the layers.
+    let by_name: HashMap<&str, &Tensor> = (named.iter())
+        .map(|(name, tensor)| (name.as_str(), tensor))
+        .collect();
     let mut layers = Vec::new();
     let mut layer_sizes = Vec::new();
     for (name, weight) in named {
@@ -340,9 +345,8 @@ pub fn layer_gradients(named: &[(String, Tensor)]) -> Result<(Vec<LayerGradient>
         }
         layer_sizes.push(fan_out);
         let (weight_mean, weight_max) = mean_and_max_abs(&weight.f_grad()?)?;
-        let bias = named.iter().find(|(n, _)| *n == format!("{layer}bias"));
-        let (bias_mean, bias_max) = match bias {
-            Some((_, bias)) => mean_and_max_abs(&bias.f_grad()?)?,
+        let (bias_mean, bias_max) = match by_name.get(format!("{layer}bias").as_str()) {
+            Some(bias) => mean_and_max_abs(&bias.f_grad()?)?,
             None => (0.0, 0.0),
         };
         layers.push(LayerGradient {
