@@ -83,8 +83,8 @@ pub enum Draw {
         fan_out: i64,
         bias: bool,
     },
-    /// `torch.randn(size)` of float32 (`false`) or float64 (`true`).
-    Randn { size: Vec<i64>, double: bool },
+    /// `torch.randn(size, dtype=kind)`.
+    Randn { size: Vec<i64>, kind: tch::Kind },
 }
 
 impl Default for Store {
@@ -156,12 +156,7 @@ impl Locked<'_> {
     fn number(&self, id: Id) -> Result<u64> {
         match id.engine == self.generation {
             true => Ok(id.number),
-            false => Err(gradflow::Error::Engine(
-                "that made this tensor or model has stopped since, and its values with it; run \
-                 again the cells that made them, from the one that builds the model"
-                    .to_owned(),
-            )
-            .into()),
+            false => Err(gradflow::Error::engine_stopped_since().into()),
         }
     }
 

@@ -59,12 +59,8 @@ impl Serve for FromSlice {
 
 impl Serve for Fill {
     fn serve(self, store: &Store) -> Result<Id> {
-        let bytes = match self.kind {
-            Kind::Float => 4,
-            Kind::Double => 8,
-        };
-        limits::check_tensor_size(&self.size, bytes)?;
         let options = (kind(self.kind), Device::Cpu);
+        limits::check_tensor_size(&self.size, options.0.elt_size_in_bytes() as u64)?;
         let size = self.size.as_slice();
         let mut values = store.lock()?;
         let tensor = match self.filler {
@@ -73,7 +69,7 @@ impl Serve for Fill {
             Filler::Randn => {
                 let draw = Draw::Randn {
                     size: self.size.clone(),
-                    double: self.kind == Kind::Double,
+                    kind: options.0,
                 };
                 draw_in_order(&mut values, draw)?.0
             }
@@ -113,12 +109,7 @@ fn draw_one(draw: &Draw) -> Result<(Tensor, Option<Tensor>)> {
             let linear = crate::network::pytorch_linear(&vs.root(), fan_in, fan_out, bias)?;
             Ok((linear.ws, linear.bs))
         }
-        Draw::Randn { ref size, double } => {
-            let kind = if double {
-                tch::Kind::Double
-            } else {
-                tch::Kind::Float
-            };
+        Draw::Randn { ref size, kind } => {
             Ok((Tensor::f_randn(size.as_slice(), (kind, Device::Cpu))?, None))
         }
     }

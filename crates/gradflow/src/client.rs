@@ -58,7 +58,7 @@ pub fn ask<R: Request>(request: &R) -> Result<R::Answer> {
     }
     let stream = match R::STARTS_ENGINE {
         true => connect()?,
-        false => connect_to(&socket()?)?.ok_or_else(engine_gone)?,
+        false => running()?.ok_or_else(Error::engine_stopped_since)?,
     };
     converse::<R>(&stream, &message)
 }
@@ -113,7 +113,7 @@ fn take_dropped() -> Vec<Id> {
 
 /// Frees `ids` in the engine that answers now, if one does.
 fn free(ids: Vec<Id>) {
-    if let Ok(Some(stream)) = socket().and_then(|socket| connect_to(&socket)) {
+    if let Ok(Some(stream)) = running() {
         let _ = converse::<Free>(&stream, &encode_request(&Free { ids }, &[]));
     }
 }
@@ -169,7 +169,10 @@ fn converse<R: Request>(stream: &UnixStream, message: &[u8]) -> Result<R::Answer
 /// The error for a connection that ended before its answer: the engine stopped, or, where it
 /// still answers, it closed this one connection.
 fn cut_off() -> Error {
-    let still_answers = matches!(socket().and_then(|socket| connect_to(&socket)), Ok(Some(_)));
+    let still_answers = running()
+        .ok()
+        .flatten()
+        .is_some_and(|stream| answers(&stream));
     Error::Engine(match still_answers {
         true => "closed the connection before it answered, and still runs with every value the \
                  notebook holds; see its log beside its socket for why, then run the cell again"
@@ -180,13 +183,13 @@ fn cut_off() -> Error {
     })
 }
 
-/// The error for a request about values of an engine that no longer runs.
-fn engine_gone() -> Error {
-    Error::Engine(
-        "that made this tensor or model has stopped since, and its values with it; run again \
-         the cells that made them, from the one that builds the model"
-            .to_owned(),
-    )
+/// Whether the engine on `stream` answers an empty `Free`. A connection alone does not tell:
+/// an engine that is being killed can still accept one while its other connections close.
+fn answers(stream: &UnixStream) -> bool {
+    let message = encode_request(&Free { ids: Vec::new() }, &[]);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    write_message(&mut &*stream, &message).is_ok()
+        && matches!(read_message(&mut BufReader::new(stream)), Ok(Some(_)))
 }
 
 /// The socket of this process's engine, in a folder only this user can open (`socket.rs`).
@@ -222,12 +225,17 @@ pub fn program() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(RELEASE_PROGRAM))
 }
 
+/// A connection to this process's engine if one answers; none is started.
+fn running() -> Result<Option<UnixStream>> {
+    connect_to(&socket()?)
+}
+
 /// A connection to this process's engine, started first if none answers.
 fn connect() -> Result<UnixStream> {
-    let socket = socket()?;
-    if let Some(stream) = connect_to(&socket)? {
+    if let Some(stream) = running()? {
         return Ok(stream);
     }
+    let socket = socket()?;
     // One start at a time: threads of one process (tests) share one engine.
     static STARTING: Mutex<()> = Mutex::new(());
     let _starting = lock(&STARTING);

@@ -64,6 +64,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error for a value of an engine that no longer runs: the client's, where no engine
+    /// answers, and the engine's, for a handle of an earlier one.
+    pub fn engine_stopped_since() -> Self {
+        Error::Engine(
+            "that made this tensor or model has stopped since, and its values with it; run again \
+             the cells that made them, from the one that builds the model"
+                .to_owned(),
+        )
+    }
+
     /// The error for a setting `what` whose `value` is not the `expected` one.
     pub fn invalid(
         what: impl Into<String>,
