@@ -31,12 +31,13 @@ lab: setup ## open JupyterLab on notebooks/
 	$(PYTHON) -m jupyter lab --ServerApp.root_dir=notebooks
 
 test: ## everything: crate tests, PyTorch differential tests, notebooks through the kernel, HTML in Chromium
-	@scripts/setup.sh browser slides
+	@scripts/setup.sh browser slides references
 	cargo test --release --workspace
 	$(PYTHON) -m pytest tests
 	@$(MAKE) --no-print-directory test-other-cpu
 
-test-other-cpu: setup ## the numeric tests again on another libtorch code path, as on another CPU, and on stock evcxr
+test-other-cpu: ## the numeric tests again on another libtorch code path, as on another CPU, and on stock evcxr
+	@scripts/setup.sh references
 	$(OTHER_CPU_PATH) cargo test --release --workspace
 	@GRADFLOW_EVCXR=stock scripts/setup.sh
 	$(OTHER_CPU_PATH) GRADFLOW_EVCXR=stock $(PYTHON) -m pytest tests/test_notebooks.py tests/test_outputs.py tests/test_evcxr.py

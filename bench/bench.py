@@ -13,7 +13,10 @@ Prints the figures and writes them, with the machine and the date, to docs/bench
     the frees of 100,000 dropped tensors cost (seconds, and the engine's resident memory);
   - the explorer: its grid built (2,048 networks), its payload, and the median time Chromium
     takes to redraw it after a control changes;
-  - set-up: seconds of each step in a fresh clone, and of a second run.
+  - set-up: seconds of each step in a fresh clone, and of a second run;
+  - the loss surface and the curvature (`make bench ARGS=curvature` measures and writes this part
+    alone): gradflow's engine against PyTorch doing the same work (bench/curvature_pytorch.py),
+    run one after the other here.
 Nothing here is asserted: these are figures to read, not tests. A figure that misses its target
 says so beside it ("missed: …").
 """
@@ -83,12 +86,48 @@ FREES = {
 }
 
 
-def compute_and_chart_rows():
-    out = subprocess.run(["cargo", "run", "-q", "--release", "--example", "bench"], cwd=ROOT,
+# What each figure of the loss surface and the curvature times, in both.
+CURVATURE = {
+    "landscape_seed_41x41": "loss surface: both variants' 41 × 41 planes of the seed's network (networks, directions, every loss)",
+    "landscape_32x16_41x41": "loss surface: both variants' 41 × 41 planes of 16 layers of 32",
+    "spectrum_seed": "curvature: the seed's network's whole Hessian spectrum (52 parameters; forward, Hessian, eigvalsh)",
+    "power20_64x32": "curvature: 20 power iterations on 32 layers of 64 (forward, gradients with their graph, iterations)",
+}
+CURVATURE_HEADING = "## The loss surface and the curvature"
+
+
+def curvature_rows(items):
+    """gradflow's figures `items` beside PyTorch's for the same work, timed after them."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench/curvature_pytorch.py")], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
+    pytorch = dict(line.split() for line in out.splitlines())
     rows = []
-    for line in out.splitlines():
-        item = json.loads(line)
+    for item in items:
+        ours, theirs = item["seconds"], float(pytorch[item["name"]])
+        ratio = f"ratio {ours / theirs:.2f}"
+        rows.append(("curvature", CURVATURE[item["name"]], f"{ours * 1e3:.1f} ms (PyTorch {theirs * 1e3:.1f} ms)",
+                     against(f"{ratio}; target ≤ 1", ratio, ours > theirs)))
+    return rows
+
+
+def curvature_section(rows):
+    return (f"{CURVATURE_HEADING}\n\n`make bench ARGS=curvature` on {date.today().isoformat()}: {machine()}; "
+            "the median of 5 runs each, gradflow's first, then PyTorch's.\n\n"
+            "| part | what | figure | compared |\n| --- | --- | --- | --- |\n"
+            + "".join(f"| {part} | {what} | {figure} | {compared} |\n" for part, what, figure, compared in rows))
+
+
+def bench_items(*flags):
+    out = subprocess.run(["cargo", "run", "-q", "--release", "--example", "bench", "--", *flags], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def compute_and_chart_rows(items):
+    rows = []
+    for item in items:
+        if item["kind"] == "curvature":
+            continue
         if item["kind"] == "explorer":
             seconds, size = f"{item['seconds']:.2f} s", f"{item['bytes'] / 1024:.0f} KiB"
             rows.append(("explorer", f"grid built: {item['networks']} networks", seconds,
@@ -192,6 +231,14 @@ def kernel_section(rows, loads):
             f"{'; '.join(loads)} (before, after the notebooks, after JupyterLab).\n\n" + kernel.markdown(rows))
 
 
+def replace_section(rest, heading, section):
+    """The sections `rest` with the one under `heading` replaced by `section` (or added first)."""
+    rest = [section + "\n" if part.startswith(heading) else part for part in rest]
+    if not any(part.startswith(heading) for part in rest):
+        rest.insert(0, section + "\n")
+    return rest
+
+
 def sections(text):
     """`text` split at its second-level headings: the part before them, then each heading's part."""
     parts = re.split(r"^(?=## )", text, flags=re.MULTILINE)
@@ -206,20 +253,24 @@ def main():
         rows, loads = kernel.measure(build="evcxr-build" in args)
         section = kernel_section(rows, loads)
         print(section)
-        rest = [section + "\n" if part.startswith(KERNEL_HEADING) else part for part in rest]
-        if not any(part.startswith(KERNEL_HEADING) for part in rest):
-            rest.insert(0, section + "\n")
-        NOTES.write_text(head + "".join(rest))
+        NOTES.write_text(head + "".join(replace_section(rest, KERNEL_HEADING, section)))
         return
-    rows = compute_and_chart_rows() + explorer_rows() + setup_rows()
+    if args and args[0] == "curvature":
+        section = curvature_section(curvature_rows(bench_items("--curvature-only")))
+        print(section)
+        NOTES.write_text(head + "".join(replace_section(rest, CURVATURE_HEADING, section)))
+        return
+    items = bench_items()
+    rows = compute_and_chart_rows(items) + explorer_rows() + setup_rows()
+    curvature = curvature_section(curvature_rows([item for item in items if item["kind"] == "curvature"]))
     kernel_rows, loads = kernel.measure()
     lines = ["# Benchmarks", "", f"`make bench` on {date.today().isoformat()}: {machine()}.", "",
              "| part | what | figure | compared |", "| --- | --- | --- | --- |"]
     lines += [f"| {part} | {what} | {figure} | {compared} |" for part, what, figure, compared in rows]
     section = kernel_section(kernel_rows, loads)
-    print("\n".join(lines) + "\n\n" + section)
-    kept = [part for part in rest if not part.startswith(KERNEL_HEADING)]
-    NOTES.write_text("\n".join(lines) + "\n\n" + section + "\n" + "".join(kept))
+    print("\n".join(lines) + "\n\n" + section + "\n\n" + curvature)
+    kept = [part for part in rest if not part.startswith((KERNEL_HEADING, CURVATURE_HEADING))]
+    NOTES.write_text("\n".join(lines) + "\n\n" + section + "\n" + curvature + "\n" + "".join(kept))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #   scripts/setup.sh                 the Python venv, evcxr, the Jupyter kernel and its pre-built dependencies
 #   scripts/setup.sh slides          all that, and reveal.js for the slide decks
 #   scripts/setup.sh browser slides  all that, and Chromium and ChromeDriver for the browser tests
+#   scripts/setup.sh references      all that, and the tests' own Python packages (tests/requirements.txt)
 #   scripts/setup.sh venv            only the Python venv
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -132,6 +133,20 @@ slides() {
   echo "$SLIDES_NPM" >"$stamp"
 }
 
+# The tests' own Python packages, which the notebooks and the Binder image do not need; their
+# requirements are requirements.txt's, so nothing else is resolved.
+references() {
+  local stamp=$venv/.gradflow-test-requirements
+  cmp -s tests/requirements.txt "$stamp" && return
+  local install=("$venv/bin/python" -m pip install -q --no-deps --no-index --find-links "$WHEELS" -r tests/requirements.txt)
+  step "installing the tests' references (PyHessian) into .venv"
+  if ! "${install[@]}" 2>/dev/null; then
+    "$venv/bin/python" -m pip download -q --no-deps -d "$WHEELS" -r tests/requirements.txt
+    "${install[@]}"
+  fi
+  cp tests/requirements.txt "$stamp"
+}
+
 browser() {
   command -v chromium >/dev/null && command -v chromedriver >/dev/null && return
   step "installing Chromium and ChromeDriver from Debian's packages (for the HTML tests)"
@@ -162,8 +177,9 @@ for extra in "$@"; do
   case $extra in
     browser) timed "the browser" browser ;;
     slides) timed "the slides' scripts" slides ;;
+    references) timed "the tests' references" references ;;
     venv) ;;
-    *) fail "unknown step $extra; expected browser, slides or venv" ;;
+    *) fail "unknown step $extra; expected browser, slides, references or venv" ;;
   esac
 done
 step "set-up complete ($((SECONDS - started)) s)"

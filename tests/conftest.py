@@ -21,6 +21,8 @@ NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # The seed notebook, cell for cell, and the "what if" notebook.
 SEED_NOTEBOOK = ROOT / "notebooks" / "01-shortcut-connections.ipynb"
 EXPLORE_NOTEBOOK = ROOT / "notebooks" / "02-explore.ipynb"
+# The notebooks that show the explorer (notebook 03, the loss surface and curvature, does not).
+EXPLORER_NOTEBOOKS = [SEED_NOTEBOOK, EXPLORE_NOTEBOOK]
 SCREENSHOTS = ROOT / "target" / "screenshots"
 
 

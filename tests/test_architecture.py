@@ -33,7 +33,7 @@ PROTOCOL = "protocol"
 # The one client of the engine (`ask`, `Handle`), and where it finds the engine's socket.
 CLIENT, SOCKET = "client", "socket"
 # The handles and experiments: the only modules that ask the engine, all through the client.
-ASKING = {"tensor", "nn", "network", "sweep", "train", "explore", "chart"}
+ASKING = {"tensor", "nn", "network", "sweep", "train", "explore", "landscape", "hessian", "chart"}
 # What each layer may import; `lib`, the root, re-exports from any but the socket.
 MAY_IMPORT = {
     **{module: PLAIN for module in PLAIN},
@@ -47,10 +47,10 @@ MAY_IMPORT = {
 # The engine's modules that compute with libtorch (the network, its experiments, and the
 # server's answers to tensor, model and experiment requests), and its server: the modules that
 # hold the values notebooks hold handles to, answer requests, or take the command line.
-COMPUTING = {"network", "sweep", "train", "explore", "tensors", "models", "experiments"}
+COMPUTING = {"network", "sweep", "train", "explore", "landscape", "hessian", "tensors", "models", "experiments"}
 SERVER = {"serve", "store", "tensors", "models", "experiments", "peer", "cli"}
 # What computes and what draws, on top of which the server sits.
-EXPERIMENTS = {"network", "sweep", "train", "explore", "chart"}
+EXPERIMENTS = {"network", "sweep", "train", "explore", "landscape", "hessian", "chart"}
 
 
 # The crates' source, read as the compiler resolves its paths: each `use` and each path that

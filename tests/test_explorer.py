@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 import notebooks
-from conftest import NOTEBOOK_PATHS, ROOT, SCREENSHOTS
+from conftest import EXPLORER_NOTEBOOKS, ROOT, SCREENSHOTS
 from outputs import SVG, WITH_SHORTCUT, WITHOUT_SHORTCUT
 from pages import SHOW, collisions_on_page
 from pytorch import default_input, references
@@ -81,7 +81,7 @@ def test_without_scripts_a_still_chart_and_a_line_stand_in(browser, page):
     assert shown[2] == "none", "the controls, which could not work, stay hidden"
 
 
-@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXPLORER_NOTEBOOKS, ids=lambda p: p.name)
 def test_the_exported_notebook_carries_a_working_explorer(browser, path, tmp_path):
     page = notebooks.export_html(path, tmp_path)
     browser.get(page.as_uri())

@@ -11,9 +11,9 @@ import pytest
 import notebooks
 import nbformat
 
-from conftest import EXPLORE_NOTEBOOK, NOTEBOOK_PATHS, SEED_NOTEBOOK
+from conftest import EXPLORE_NOTEBOOK, EXPLORER_NOTEBOOKS, NOTEBOOK_PATHS, SEED_NOTEBOOK
 from notebook_checks import SEED, check_outputs_current, check_seed_notebook, code_cells
-from outputs import cell_containing, svgs, text
+from outputs import cell_containing, explorer_grids, svgs, text
 from pytorch import references
 
 
@@ -34,6 +34,12 @@ def test_charts_are_well_formed_svg(executed, path):
         root = ET.fromstring(svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert (root.get("width"), root.get("height")) == ("1280", "720")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_the_explorer_is_where_it_belongs(committed, path):
+    shown = sum(len(explorer_grids(c)) for c in code_cells(committed(path)))
+    assert shown == (1 if path in EXPLORER_NOTEBOOKS else 0)
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)

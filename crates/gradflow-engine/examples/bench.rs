@@ -1,17 +1,23 @@
 //! Timings for `make bench` (bench/bench.py runs this and the same work in PyTorch): one
 //! gradient report for deep and wide networks, chart rendering, a notebook's tensor
-//! operations through the engine's server, and the frees of 100,000 tensors' handles. One JSON
-//! object a line; `--frees-only` prints the frees' alone.
+//! operations through the engine's server, the frees of 100,000 tensors' handles, and the loss
+//! surface and curvature (as bench/curvature_pytorch.py times them in PyTorch). One JSON object
+//! a line; `--frees-only` prints the frees' alone, `--curvature-only` the surface's and the
+//! curvature's alone.
 
 use std::time::Instant;
 
 use gradflow::explore::ExplorerConfig;
+use gradflow::hessian::HessianConfig;
+use gradflow::landscape::LandscapeConfig;
 use gradflow::network::NetworkConfig;
 use gradflow::results::LayerGradient;
 use gradflow::settings::Shortcut;
 use gradflow::sweep::square_sizes;
 use gradflow_engine::network::Network;
-use gradflow_engine::{chart, explore};
+use gradflow::train::TrainConfig;
+use gradflow_engine::train::regression_task;
+use gradflow_engine::{chart, explore, hessian, landscape};
 
 const REPEATS: usize = 5;
 
@@ -33,6 +39,9 @@ fn median_seconds(
 fn main() -> gradflow_engine::Result<()> {
     if std::env::args().any(|arg| arg == "--frees-only") {
         return handle_frees();
+    }
+    if std::env::args().any(|arg| arg == "--curvature-only") {
+        return curvature();
     }
     // The explorer's whole grid, built once as a notebook cell builds it, and its page.
     let start = Instant::now();
@@ -87,6 +96,42 @@ fn main() -> gradflow_engine::Result<()> {
         let bytes = chart::layer_chart(&report)?.as_str().len();
         println!(r#"{{"kind":"chart","layers":{layers},"seconds":{seconds},"bytes":{bytes}}}"#);
     }
+    curvature()
+}
+
+/// The work bench/curvature_pytorch.py times in PyTorch, figure for figure: both variants' 41 × 41
+/// surfaces of the seed's network and of 16 layers of 32 (networks built, directions drawn, every
+/// loss); the seed's network's whole spectrum from its loss (forward, the Hessian, `eigvalsh`);
+/// 20 power iterations (tolerance 0) on 32 layers of 64 from its loss.
+fn curvature() -> gradflow_engine::Result<()> {
+    let figure = |name: &str, seconds: f64| {
+        println!(r#"{{"kind":"curvature","name":"{name}","seconds":{seconds}}}"#);
+    };
+    let seed_network = [3i64, 3, 3, 3, 3, 1];
+    let deep = [[32i64; 16].as_slice(), &[1]].concat();
+    for (name, sizes) in [("landscape_seed_41x41", &seed_network[..]), ("landscape_32x16_41x41", &deep)] {
+        let config = LandscapeConfig::new(sizes);
+        figure(name, median_seconds(|| landscape::run(&config).map(drop))?);
+    }
+    let model_and_task = |sizes: &[i64]| -> gradflow_engine::Result<_> {
+        let training = TrainConfig::new(sizes);
+        let task = regression_task(&training)?;
+        Ok((Network::new(&training.network(Shortcut::Off))?, task))
+    };
+    let (model, task) = model_and_task(&seed_network)?;
+    figure("spectrum_seed", median_seconds(|| {
+        let loss = hessian::loss_of(&model, &task)?;
+        hessian::spectrum(&loss, &model.parameters()).map(drop)
+    })?);
+    let wide = [[64i64; 32].as_slice(), &[1]].concat();
+    let (model, task) = model_and_task(&wide)?;
+    let config = HessianConfig { iterations: 20, tolerance: 0.0, ..HessianConfig::new(&wide) };
+    figure("power20_64x32", median_seconds(|| {
+        let loss = hessian::loss_of(&model, &task)?;
+        let (_, iterations) = hessian::top_eigenvalue(&loss, &model.parameters(), &config)?;
+        assert_eq!(iterations, 20, "tolerance 0 never stops early");
+        Ok(())
+    })?);
     Ok(())
 }
 

@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use gradflow::chart::write_file;
 use gradflow::explore::ExplorerConfig;
+use gradflow::hessian::{at_step, HessianConfig};
+use gradflow::landscape::LandscapeConfig;
 use gradflow::network::{NetworkConfig, SEED, SEED_SIZES};
+use gradflow::protocol::Drawing;
 use gradflow::repr::float_repr;
 use gradflow::results::GradientReport;
 use gradflow::settings::{Activation, Shortcut};
@@ -29,7 +32,7 @@ use gradflow::train::TrainConfig;
 
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::{chart, explore, serve, sweep, train};
+use crate::{chart, explore, hessian, landscape, serve, sweep, train};
 
 /// Vanishing gradients and the shortcut connections that cure them.
 #[derive(Debug, Parser)]
@@ -109,6 +112,53 @@ pub enum Command {
         /// Also write the layer × step gradient heatmap to this SVG file.
         #[arg(long, value_name = "FILE")]
         heatmap: Option<PathBuf>,
+    },
+    /// The loss surface of both variants along one random direction (a line) or two (a
+    /// plane), directions normalised filter by filter as Li et al. normalise them.
+    Landscape {
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// Steps of training first (0: the surface at initialisation).
+        #[arg(long, default_value_t = LandscapeConfig::default().steps)]
+        steps: usize,
+        /// 1 for a line, 2 for a plane.
+        #[arg(long, default_value_t = LandscapeConfig::default().directions)]
+        directions: usize,
+        /// Points along each direction.
+        #[arg(long, default_value_t = LandscapeConfig::default().points)]
+        points: usize,
+        /// How far along each direction, from -SPAN to SPAN.
+        #[arg(long, default_value_t = LandscapeConfig::default().span, allow_hyphen_values = true)]
+        span: f64,
+        /// Also write the chart to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// The Hessian of both variants along training, as PyHessian measures it: its largest
+    /// eigenvalue, its negative eigenvalues, its trace and its spectrum.
+    Hessian {
+        #[command(flatten)]
+        network: NetworkArgs,
+        /// The training steps to measure after, comma-separated (0: at initialisation).
+        #[arg(
+            long,
+            value_name = "STEPS",
+            value_delimiter = ',',
+            default_values_t = HessianConfig::default().at_steps
+        )]
+        at_steps: Vec<usize>,
+        /// Power iteration's most iterations.
+        #[arg(long, default_value_t = HessianConfig::default().iterations)]
+        iterations: usize,
+        /// Lanczos steps of the eigenvalue density.
+        #[arg(long, default_value_t = HessianConfig::default().lanczos_steps)]
+        lanczos_steps: usize,
+        /// Also write the spectrum at the first step measured to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Also write the largest eigenvalue along training to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        sharpness: Option<PathBuf>,
     },
     /// Compute for the notebooks: listen on this Unix socket until standard input closes
     /// (the notebooks' gradflow crate starts this itself).
@@ -220,8 +270,81 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             };
             training(&config, svg.as_deref(), heatmap.as_deref(), out)
         }
+        Command::Landscape {
+            network,
+            steps,
+            directions,
+            points,
+            span,
+            svg,
+        } => {
+            let config = LandscapeConfig {
+                steps: *steps,
+                directions: *directions,
+                points: *points,
+                span: *span,
+                ..LandscapeConfig::new(&network.layer_sizes)
+            };
+            let config = LandscapeConfig {
+                activation: network.activation,
+                seed: network.seed,
+                ..config
+            };
+            loss_surface(&config, svg.as_deref(), out)
+        }
+        Command::Hessian {
+            network,
+            at_steps,
+            iterations,
+            lanczos_steps,
+            svg,
+            sharpness,
+        } => {
+            let config = HessianConfig {
+                activation: network.activation,
+                seed: network.seed,
+                at_steps: at_steps.clone(),
+                iterations: *iterations,
+                lanczos_steps: *lanczos_steps,
+                ..HessianConfig::new(&network.layer_sizes)
+            };
+            curvature(&config, svg.as_deref(), sharpness.as_deref(), out)
+        }
         Command::Serve { socket } => serve::serve(socket),
     }
+}
+
+/// `gradflow landscape`: a line per variant, and the chart.
+fn loss_surface(config: &LandscapeConfig, svg: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    let surfaces = landscape::run(config)?;
+    for surface in &surfaces {
+        write_lines(out, &surface.to_string())?;
+    }
+    if let Some(path) = svg {
+        chart::draw(&Drawing::Landscape(surfaces))?.save(path)?;
+    }
+    Ok(())
+}
+
+/// `gradflow hessian`: a line per variant and step, and the charts.
+fn curvature(
+    config: &HessianConfig,
+    svg: Option<&Path>,
+    sharpness: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let measured = hessian::run(config)?;
+    for curvature in &measured {
+        write_lines(out, &curvature.to_string())?;
+    }
+    if let Some(path) = svg {
+        let first = config.at_steps.first().copied().unwrap_or(0);
+        chart::draw(&Drawing::Spectrum(at_step(&measured, first)))?.save(path)?;
+    }
+    if let Some(path) = sharpness {
+        chart::draw(&Drawing::Sharpness(measured))?.save(path)?;
+    }
+    Ok(())
 }
 
 /// `gradflow grads`: one variant's lines, and its chart.

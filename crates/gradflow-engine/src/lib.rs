@@ -31,6 +31,8 @@ pub mod cli;
 mod error;
 mod experiments;
 pub mod explore;
+pub mod hessian;
+pub mod landscape;
 mod models;
 pub mod network;
 pub mod peer;

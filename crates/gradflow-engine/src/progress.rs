@@ -41,6 +41,10 @@ pub enum Cost {
     SweepLayer,
     /// One layer of an explorer network on its one input, forward and backward.
     ExplorerLayer,
+    /// One layer of a loss surface's point: moving the weights, then a forward pass on the task.
+    SurfaceLayer,
+    /// One layer of a Hessian-vector product (or one row of the Hessian) on the task.
+    ProductLayer,
 }
 
 impl Cost {
@@ -49,6 +53,8 @@ impl Cost {
             Cost::TrainingStep => 250,
             Cost::SweepLayer => 300,
             Cost::ExplorerLayer => 100,
+            Cost::SurfaceLayer => 40,
+            Cost::ProductLayer => 80,
         })
     }
 }

@@ -61,6 +61,12 @@ fn dispatch(kind: RequestKind, input: Reader<'_>, store: &Store, sink: Sink) -> 
         K::ActivationPairs => respond::<p::ActivationPairs>,
         K::Train => respond::<p::Train>,
         K::ExplorerConfig => respond::<gradflow::explore::ExplorerConfig>,
+        K::Task => respond::<p::Task>,
+        K::LandscapeConfig => respond::<gradflow::landscape::LandscapeConfig>,
+        K::SurfaceDirections => respond::<p::SurfaceDirections>,
+        K::MoveTo => respond::<p::MoveTo>,
+        K::HessianConfig => respond::<gradflow::hessian::HessianConfig>,
+        K::LossCurvature => respond::<p::LossCurvature>,
         K::Drawing => respond::<p::Drawing>,
         K::ExplorerHtml => respond::<p::ExplorerHtml>,
     };

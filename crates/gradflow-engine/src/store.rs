@@ -15,6 +15,7 @@ use gradflow::wire::Id;
 use tch::Tensor;
 
 use crate::error::{Error, Result};
+use crate::landscape::Directions;
 use crate::network::Network;
 
 /// Answers a request of the notebooks' crate.
@@ -38,6 +39,8 @@ pub enum Value {
     Network(Network),
     /// A notebook's own model's parameters, by name, in the order they were made.
     VarStore(Vec<(String, Tensor)>),
+    /// Directions through a notebook's own model's parameters, for its loss surface.
+    Directions(Directions),
 }
 
 impl Value {
@@ -46,6 +49,7 @@ impl Value {
             Value::Tensor(_) => "a tensor",
             Value::Network(_) => "a network",
             Value::VarStore(_) => "a var store",
+            Value::Directions(_) => "directions",
         }
     }
 }
@@ -178,6 +182,14 @@ impl Locked<'_> {
         match self.get(id)? {
             Value::Network(network) => Ok(network),
             other => Err(wrong_kind(other, "a network")),
+        }
+    }
+
+    /// The directions `id` names.
+    pub fn directions(&self, id: Id) -> Result<&Directions> {
+        match self.get(id)? {
+            Value::Directions(directions) => Ok(directions),
+            other => Err(wrong_kind(other, "directions")),
         }
     }
 

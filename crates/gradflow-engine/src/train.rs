@@ -105,33 +105,48 @@ fn start_progress(config: &TrainConfig, variants: usize) -> Progress {
 fn train_one(
     config: &TrainConfig,
     shortcut: Shortcut,
-    (inputs, targets): &(Tensor, Tensor),
+    task: &(Tensor, Tensor),
     progress: &Progress,
 ) -> Result<Training> {
     let model = Network::new(&config.network(shortcut))?;
-    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
-    // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
-    // there and drifts from PyTorch's digits.
-    let mut optimizer = COptimizer::sgd(config.learning_rate, 0.0, 0.0, 0.0, false)?;
-    for parameter in model.parameters() {
-        optimizer.add_parameters(&parameter, 0)?;
-    }
     let mut training = Training {
         shortcut,
         losses: Vec::with_capacity(config.steps),
         gradients: Vec::with_capacity(config.steps),
     };
-    for _ in 0..config.steps {
+    sgd(&model, config.learning_rate, task, config.steps, |_, loss| {
+        training.gradients.push(model.gradient_report()?.weight_means());
+        training.losses.push(loss.f_double_value(&[])? as f32);
+        progress.advance();
+        Ok(())
+    })?;
+    Ok(training)
+}
+
+/// `steps` steps of `torch.optim.SGD` on `task`, each `opt.zero_grad()`, `nn.MSELoss()` and
+/// `backward()`, then `between(step, &loss)` (the gradients are there), then `opt.step()`.
+pub fn sgd(
+    model: &Network,
+    learning_rate: f64,
+    (inputs, targets): &(Tensor, Tensor),
+    steps: usize,
+    mut between: impl FnMut(usize, &Tensor) -> Result<()>,
+) -> Result<()> {
+    // libtorch's own SGD: it updates with `p.add_(grad, alpha=-lr)`, as torch.optim.SGD does,
+    // which vectorised CPU kernels take as one fused multiply-add; `p - lr * grad` rounds twice
+    // there and drifts from PyTorch's digits.
+    let mut optimizer = COptimizer::sgd(learning_rate, 0.0, 0.0, 0.0, false)?;
+    for parameter in model.parameters() {
+        optimizer.add_parameters(&parameter, 0)?;
+    }
+    for step in 0..steps {
         optimizer.zero_grad()?;
         let loss = model
             .forward(inputs)?
             .f_mse_loss(targets, Reduction::Mean)?;
         loss.f_backward()?;
-        let report = model.gradient_report()?;
+        between(step, &loss)?;
         optimizer.step()?;
-        training.losses.push(loss.f_double_value(&[])? as f32);
-        training.gradients.push(report.weight_means());
-        progress.advance();
     }
-    Ok(training)
+    Ok(())
 }

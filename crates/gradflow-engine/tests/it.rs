@@ -9,6 +9,7 @@ mod it {
     pub mod network;
     pub mod properties;
     pub mod pytorch;
+    pub mod pytorch_curvature;
     pub mod pytorch_experiments;
     pub mod pytorch_tensors;
     pub mod support;

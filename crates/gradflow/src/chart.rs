@@ -18,7 +18,7 @@ use crate::client::ask;
 use crate::error::{Error, Result};
 use crate::protocol::{Drawing, ExplorerHtml};
 pub use crate::results::Svg;
-use crate::results::{Explorer, GradientReport, Sweep, Training};
+use crate::results::{Curvature, Explorer, GradientReport, Surface, Sweep, Training};
 use crate::settings::Activation;
 
 /// Chart size in pixels: a 720p slide.
@@ -59,6 +59,23 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
 /// Each variant's mean |weight gradient| per layer and step, as colour.
 pub fn gradient_heatmap(runs: &[Training]) -> Result<Svg> {
     draw(Drawing::Heatmap(runs.to_vec()))
+}
+
+/// The loss surfaces of both variants: their lines on one axis, or their planes side by side
+/// as contours on one colour scale.
+pub fn landscape(surfaces: &[Surface]) -> Result<Svg> {
+    draw(Drawing::Landscape(surfaces.to_vec()))
+}
+
+/// The Hessian's eigenvalues of each measurement: the whole spectrum where it was computed,
+/// else the Lanczos density.
+pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
+    draw(Drawing::Spectrum(curvatures.to_vec()))
+}
+
+/// The largest eigenvalue of each variant along its training.
+pub fn sharpness(curvatures: &[Curvature]) -> Result<Svg> {
+    draw(Drawing::Sharpness(curvatures.to_vec()))
 }
 
 impl Svg {

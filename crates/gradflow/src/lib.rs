@@ -10,8 +10,9 @@
 //! boundary bit for bit.
 //!
 //! Dependencies point one way: [`settings`], [`limits`], [`repr`] and [`results`] are plain
-//! data; [`tensor`], [`nn`] and [`network`] are handles; [`sweep`], [`train`], [`explore`] and
-//! [`chart`] hold an experiment's settings; all of them ask the engine through one client.
+//! data; [`tensor`], [`nn`] and [`network`] are handles; [`sweep`], [`train`], [`explore`],
+//! [`landscape`], [`hessian`] and [`chart`] hold an experiment's settings; all of them ask the
+//! engine through one client.
 //!
 //! ```
 //! use gradflow::{DeepNetwork, Shortcut};
@@ -25,6 +26,8 @@ pub mod chart;
 pub mod client;
 mod error;
 pub mod explore;
+pub mod hessian;
+pub mod landscape;
 pub mod limits;
 pub mod network;
 pub mod nn;
@@ -42,6 +45,11 @@ pub mod wire;
 
 pub use error::{Error, Result};
 pub use network::{default_input, DeepNetwork};
-pub use results::{Explorer, GradientReport, LayerGradient, Svg, Sweep, SweepPoint, Training};
-pub use settings::{Activation, Device, ExplorerConfig, Kind, NetworkConfig, Reduction, Shortcut};
+pub use results::{
+    Curvature, Explorer, GradientReport, LayerGradient, Surface, Svg, Sweep, SweepPoint, Training,
+};
+pub use settings::{
+    Activation, Device, ExplorerConfig, HessianConfig, Kind, LandscapeConfig, NetworkConfig,
+    Reduction, Shortcut,
+};
 pub use tensor::{manual_seed, PyFloat, Tensor};

@@ -137,6 +137,89 @@ pub fn check_steps(steps: usize, depth: usize) -> Result<()> {
     Ok(())
 }
 
+/// The most points of one loss surface: a plane of 101 × 101.
+pub const MAX_SURFACE_POINTS: usize = 101 * 101;
+
+/// The most layer-points one loss surface computes (its points times its depth, for both
+/// variants): a forward pass costs about a third of a training step, so this takes about as
+/// long as [`MAX_LAYER_STEPS`].
+pub const MAX_LAYER_POINTS: usize = 3 * MAX_LAYER_STEPS;
+
+/// The most parameters whose Hessian is computed whole, row by row (one double-backward pass
+/// per parameter), for its whole spectrum; larger networks get power iteration and the
+/// Lanczos density only.
+pub const MAX_SPECTRUM_PARAMETERS: usize = 1024;
+
+/// The most Hessian-vector products one iterative estimate runs (power iteration, Lanczos,
+/// Hutchinson's trace).
+pub const MAX_ITERATIONS: usize = 1000;
+
+/// The most layer-products a curvature experiment computes in all (each Hessian-vector
+/// product, or row of the Hessian, times the depth): about as long as [`MAX_LAYER_STEPS`].
+pub const MAX_LAYER_PRODUCTS: usize = MAX_LAYER_STEPS;
+
+/// Checks a loss surface's size: 1 or 2 directions, 2 to [`MAX_SURFACE_POINTS`] points in
+/// all, and at most [`MAX_LAYER_POINTS`] layer-points for a network of `depth` layers.
+pub fn check_surface(directions: usize, points: usize, depth: usize) -> Result<()> {
+    if !(1..=2).contains(&directions) {
+        return Err(Error::invalid(
+            "the number of directions",
+            directions,
+            "1 (a line) or 2 (a plane)",
+        ));
+    }
+    let all = points.saturating_pow(directions as u32);
+    if points < 2 || all > MAX_SURFACE_POINTS {
+        let most = match directions {
+            1 => MAX_SURFACE_POINTS,
+            _ => 101,
+        };
+        return Err(Error::invalid(
+            "the points along each direction",
+            points,
+            format!("from 2 to {most} ({all} points in all; at most {MAX_SURFACE_POINTS})"),
+        ));
+    }
+    let layer_points = all.saturating_mul(depth).saturating_mul(2);
+    if layer_points > MAX_LAYER_POINTS {
+        return Err(Error::invalid(
+            "the surface",
+            format!("{all} points of 2 networks of {depth} layers ({layer_points} layer-points)"),
+            format!("at most {MAX_LAYER_POINTS} layer-points (fewer points or layers)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an iterative estimate's length: 1 to [`MAX_ITERATIONS`].
+pub fn check_iterations(what: &str, iterations: usize) -> Result<()> {
+    if (1..=MAX_ITERATIONS).contains(&iterations) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        what,
+        iterations,
+        format!("from 1 to {MAX_ITERATIONS}"),
+    ))
+}
+
+/// Checks a curvature experiment's cost: `products` Hessian-vector products (or rows) of a
+/// network of `depth` layers, at most [`MAX_LAYER_PRODUCTS`] layer-products.
+pub fn check_products(products: usize, depth: usize) -> Result<()> {
+    let layer_products = products.saturating_mul(depth);
+    if layer_products <= MAX_LAYER_PRODUCTS {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "the curvature",
+        format!("up to {products} Hessian-vector products of {depth} layers ({layer_products} layer-products)"),
+        format!(
+            "at most {MAX_LAYER_PRODUCTS} layer-products (fewer steps to measure at, iterations \
+             or layers)"
+        ),
+    ))
+}
+
 /// Refuses to allocate more than [`MEMORY_LIMIT_BYTES`].
 pub fn fits_in_memory(needed: u128) -> Result<()> {
     if needed > MEMORY_LIMIT_BYTES as u128 {

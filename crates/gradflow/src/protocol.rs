@@ -17,9 +17,12 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::results::{Explorer, GradientReport, LayerGradient, Svg, Sweep, Training};
+use crate::results::{
+    Curvature, Explorer, GradientReport, LayerGradient, Surface, Svg, Sweep, Training,
+};
 use crate::settings::{
-    ExplorerConfig, Kind, NetworkConfig, Reduction, Shortcut, SweepConfig, TrainConfig,
+    ExplorerConfig, HessianConfig, Kind, LandscapeConfig, NetworkConfig, Reduction, Shortcut,
+    SweepConfig, TrainConfig,
 };
 use crate::wire::{encode, wire_enum, wire_struct, Id, Reader, Wire};
 
@@ -428,6 +431,60 @@ pub struct Train {
 }
 wire_struct!(Train { config, variants });
 
+/// Notebook 02's task: its inputs and targets for a network of `layer_sizes`, drawn after
+/// `torch.manual_seed(seed + 1)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    pub layer_sizes: Vec<i64>,
+    pub samples: i64,
+    pub seed: i64,
+}
+wire_struct!(Task {
+    layer_sizes,
+    samples,
+    seed
+});
+
+/// Random directions through a model's parameters, normalised filter by filter as Li et al.
+/// normalise them, drawn after `torch.manual_seed(seed + 2)`: what a model of a cell's own is
+/// moved along to measure its loss surface.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurfaceDirections {
+    pub parameters: Vec<Id>,
+    pub directions: usize,
+    pub seed: i64,
+}
+wire_struct!(SurfaceDirections {
+    parameters,
+    directions,
+    seed
+});
+
+/// Sets the parameters of `directions` to their weights plus `x` times the first direction and
+/// `y` times the second; `None` sets them back to their weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoveTo {
+    pub directions: Id,
+    pub point: Option<(f64, f64)>,
+}
+wire_struct!(MoveTo { directions, point });
+
+/// The curvature of `loss` with respect to `parameters`, as `config` measures it: a model of a
+/// cell's own, whose `forward` made the loss.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossCurvature {
+    pub loss: Id,
+    pub parameters: Vec<Id>,
+    pub config: HessianConfig,
+    pub shortcut: Shortcut,
+}
+wire_struct!(LossCurvature {
+    loss,
+    parameters,
+    config,
+    shortcut
+});
+
 // Charts.
 
 /// A chart the engine draws from results.
@@ -445,6 +502,12 @@ pub enum Drawing {
     Loss(Vec<Training>),
     /// `chart::gradient_heatmap`.
     Heatmap(Vec<Training>),
+    /// `chart::landscape`.
+    Landscape(Vec<Surface>),
+    /// `chart::spectrum`.
+    Spectrum(Vec<Curvature>),
+    /// `chart::sharpness`.
+    Sharpness(Vec<Curvature>),
 }
 wire_enum!(Drawing {
     0 => Layers(report),
@@ -453,6 +516,9 @@ wire_enum!(Drawing {
     3 => Sweep(sweep),
     4 => Loss(runs),
     5 => Heatmap(runs),
+    6 => Landscape(surfaces),
+    7 => Spectrum(curvatures),
+    8 => Sharpness(curvatures),
 });
 
 /// The explorer's HTML, which the engine writes.
@@ -539,6 +605,12 @@ requests! {
     ActivationPairs => "activation_pairs", Vec<(GradientReport, GradientReport)>;
     Train => "train", Vec<Training>;
     ExplorerConfig => "explore", Explorer;
+    Task => "task", (Id, Id);
+    LandscapeConfig => "landscape", Vec<Surface>;
+    SurfaceDirections => "surface_directions", Id, handles;
+    MoveTo => "move_to", (), handles;
+    HessianConfig => "hessian", Vec<Curvature>;
+    LossCurvature => "loss_curvature", Curvature, handles;
     Drawing => "chart", Svg;
     ExplorerHtml => "explorer_html", String;
 }

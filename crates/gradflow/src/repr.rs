@@ -15,6 +15,12 @@ pub fn show_text(value: &dyn std::fmt::Display) {
     println!("EVCXR_BEGIN_CONTENT text/plain\n{value}\nEVCXR_END_CONTENT");
 }
 
+/// Each item's printout on a line of its own: a list of results (surfaces, curvatures) as a
+/// cell prints it with `println!("{}", lines(&results))`.
+pub fn lines<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join("\n")
+}
+
 /// `repr(x)` in Python: the shortest digits that read back as `x`, in positional notation
 /// for decimal exponents from -4 to 15 and in exponent notation (`1e-05`, `1e+16`) otherwise.
 pub fn float_repr(x: f64) -> String {

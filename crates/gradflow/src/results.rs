@@ -157,6 +157,253 @@ pub struct Training {
     pub gradients: Vec<Vec<f32>>,
 }
 
+/// One variant's loss surface: the loss of the task at evenly spaced points along one
+/// direction (a line) or two (a plane) through its weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Surface {
+    pub shortcut: Shortcut,
+    /// The training steps before the surface was measured (0: at initialisation).
+    pub steps: usize,
+    /// 1 for a line, 2 for a plane.
+    pub directions: usize,
+    /// The points along each direction, from `-span` to `span`.
+    pub coordinates: Vec<f64>,
+    /// The loss at each point, row by row: row `j` is `coordinates[j]` along the second
+    /// direction, column `i` is `coordinates[i]` along the first (a line has one row).
+    pub losses: Vec<f32>,
+}
+
+impl Surface {
+    /// The losses, one row per point along the second direction.
+    pub fn rows(&self) -> impl Iterator<Item = &[f32]> {
+        self.losses.chunks(self.coordinates.len().max(1))
+    }
+
+    /// The loss at the weights themselves (the middle point, where the number of points is odd).
+    pub fn centre(&self) -> Option<f32> {
+        let n = self.coordinates.len();
+        let middle = n / 2;
+        let index = match self.directions {
+            2 => middle * n + middle,
+            _ => middle,
+        };
+        (n % 2 == 1).then(|| self.losses.get(index).copied()).flatten()
+    }
+
+    /// The lowest and the highest finite loss on the surface, if any is finite (a training
+    /// that diverged leaves none).
+    pub fn range(&self) -> Option<(f32, f32)> {
+        let mut finite = self.losses.iter().copied().filter(|l| l.is_finite());
+        let first = finite.next()?;
+        Some(finite.fold((first, first), |(lo, hi), l| (lo.min(l), hi.max(l))))
+    }
+
+    /// The points inside the surface (not on its edge) whose loss is below each of their
+    /// neighbours' (two on a line, eight on a plane): the surface's local minima, as far as its
+    /// points resolve them.
+    pub fn local_minima(&self) -> usize {
+        let n = self.coordinates.len();
+        let rows: Vec<&[f32]> = self.rows().collect();
+        let inside = |k: usize, len: usize| k > 0 && k + 1 < len;
+        let mut minima = 0;
+        for (j, row) in rows.iter().enumerate() {
+            for (i, &loss) in row.iter().enumerate() {
+                if !inside(i, n) || (self.directions == 2 && !inside(j, rows.len())) {
+                    continue;
+                }
+                let neighbours = (j.saturating_sub(1)..=(j + 1).min(rows.len() - 1))
+                    .flat_map(|jj| (i - 1..=i + 1).map(move |ii| (jj, ii)))
+                    .filter(|&(jj, ii)| (jj, ii) != (j, i));
+                if neighbours.into_iter().all(|(jj, ii)| loss < rows[jj][ii]) {
+                    minima += 1;
+                }
+            }
+        }
+        minima
+    }
+
+    /// Shows the summary as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        crate::repr::show_text(self)
+    }
+}
+
+/// One line: the variant, where it was measured, and the loss at the centre, its range and
+/// the local minima.
+///
+/// ```
+/// use gradflow::{Shortcut, Surface};
+///
+/// let line = Surface { shortcut: Shortcut::Off, steps: 0, directions: 1, coordinates: vec![-1.0, 0.0, 1.0], losses: vec![0.5, 0.25, 1.0] };
+/// assert_eq!(line.to_string(), "without shortcut, at initialisation: loss 0.25 at the weights, from 0.25 to 1 along the line, 1 local minimum inside it");
+/// ```
+impl fmt::Display for Surface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (variant, when) = (variant(self.shortcut), at_steps(self.steps));
+        write!(f, "{variant}, {when}: loss ")?;
+        if let Some(centre) = self.centre() {
+            write!(f, "{} at the weights, ", significant(centre.into()))?;
+        }
+        let over = if self.directions == 2 { "over the plane" } else { "along the line" };
+        let Some((lowest, highest)) = self.range() else {
+            return write!(f, "no finite loss {over}");
+        };
+        let minima = self.local_minima();
+        write!(
+            f,
+            "from {} to {} {over}, {minima} local minim{} inside it",
+            significant(lowest.into()),
+            significant(highest.into()),
+            if minima == 1 { "um" } else { "a" },
+        )
+    }
+}
+
+/// One variant's curvature at one point of its training: the Hessian of the loss with respect
+/// to every parameter, as PyHessian measures it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curvature {
+    pub shortcut: Shortcut,
+    /// The training steps before it was measured (0: at initialisation).
+    pub step: usize,
+    /// The loss there.
+    pub loss: f32,
+    /// The number of parameters, the Hessian's size.
+    pub parameters: usize,
+    /// The whole spectrum, ascending, from the Hessian itself (networks of at most
+    /// `limits::MAX_SPECTRUM_PARAMETERS` parameters; else empty).
+    pub eigenvalues: Vec<f32>,
+    /// The top eigenvalue by power iteration, and the iterations it ran.
+    pub top_eigenvalue: f64,
+    pub iterations: usize,
+    /// Hutchinson's estimate of the trace, and the samples it took.
+    pub trace: f64,
+    pub trace_samples: usize,
+    /// Stochastic Lanczos quadrature: the nodes (eigenvalues of the Lanczos matrix) and their
+    /// weights, which sum to one: the eigenvalue density.
+    pub nodes: Vec<f32>,
+    pub weights: Vec<f32>,
+}
+
+impl Curvature {
+    /// Eigenvalues closer to zero than this share of the largest magnitude count as zero:
+    /// rounding leaves the Hessian's zero eigenvalues (a ReLU's dead units) at ±10⁻⁹ or so.
+    pub const NEGLIGIBLE: f64 = 1e-4;
+
+    /// The largest eigenvalue (the sharpness): the spectrum's where it was computed, else power
+    /// iteration's.
+    pub fn sharpness(&self) -> f64 {
+        match self.eigenvalues.last() {
+            Some(&largest) => largest.into(),
+            None => self.top_eigenvalue,
+        }
+    }
+
+    /// The share of the eigenvalues that are negative (below −[`NEGLIGIBLE`](Self::NEGLIGIBLE)
+    /// times the largest magnitude), and the most negative: from the spectrum where it was
+    /// computed, else from the density's nodes and weights. A point with negative eigenvalues
+    /// is a saddle, not a minimum.
+    pub fn negative(&self) -> (f64, f64) {
+        let spectrum: Vec<(f64, f64)> = match self.eigenvalues.is_empty() {
+            false => {
+                let share = 1.0 / self.eigenvalues.len() as f64;
+                self.eigenvalues.iter().map(|&e| (e.into(), share)).collect()
+            }
+            true => (self.nodes.iter().zip(&self.weights))
+                .map(|(&node, &weight)| (node.into(), weight.into()))
+                .collect(),
+        };
+        let scale = spectrum.iter().fold(0f64, |m, &(e, _)| m.max(e.abs()));
+        let below = -Self::NEGLIGIBLE * scale;
+        let share = spectrum.iter().filter(|&&(e, _)| e < below).map(|&(_, w)| w).sum();
+        let lowest = spectrum.iter().fold(0f64, |m, &(e, _)| m.min(e));
+        (share, lowest)
+    }
+
+    /// Shows the summary as a Jupyter cell's output in evcxr.
+    pub fn evcxr_display(&self) {
+        crate::repr::show_text(self)
+    }
+}
+
+/// One line: the variant, where it was measured, the loss, the sharpness, the negative
+/// eigenvalues and the trace.
+impl fmt::Display for Curvature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (variant, when) = (variant(self.shortcut), at_steps(self.step));
+        let (share, lowest) = self.negative();
+        write!(
+            f,
+            "{variant}, {when}: loss {}, largest eigenvalue {} (power iteration: {} in {} \
+             iterations), {}% of the {} eigenvalues negative (lowest {}), trace {}",
+            significant(self.loss.into()),
+            significant(self.sharpness()),
+            significant(self.top_eigenvalue),
+            self.iterations,
+            significant(100.0 * share),
+            self.parameters,
+            significant(lowest),
+            significant(self.trace),
+        )?;
+        if self.eigenvalues.is_empty() {
+            write!(f, " (density from {} Lanczos steps)", self.nodes.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// "without shortcut" or "with shortcut".
+fn variant(shortcut: Shortcut) -> &'static str {
+    match shortcut {
+        Shortcut::Off => "without shortcut",
+        Shortcut::On => "with shortcut",
+    }
+}
+
+/// "at initialisation" or "after N steps".
+fn at_steps(steps: usize) -> String {
+    match steps {
+        0 => "at initialisation".to_owned(),
+        1 => "after 1 step".to_owned(),
+        n => format!("after {n} steps"),
+    }
+}
+
+/// `x` to four significant digits, as Python's `f"{x:.4g}"` writes it.
+///
+/// ```
+/// use gradflow::results::significant;
+///
+/// assert_eq!(significant(0.000123456), "0.0001235");
+/// assert_eq!(significant(1234567.0), "1.235e+06");
+/// assert_eq!(significant(-2.5), "-2.5");
+/// ```
+pub fn significant(x: f64) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return float_repr(x).trim_end_matches(".0").to_owned();
+    }
+    let exponent = format!("{x:.3e}")
+        .split('e')
+        .nth(1)
+        .and_then(|e| e.parse::<i32>().ok())
+        .unwrap_or(0);
+    if (-4..4).contains(&exponent) {
+        let decimals = (3 - exponent).max(0) as usize;
+        let text = format!("{x:.decimals$}");
+        match text.contains('.') {
+            true => text.trim_end_matches('0').trim_end_matches('.').to_owned(),
+            false => text,
+        }
+    } else {
+        let text = format!("{x:.3e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
+    }
+}
+
 /// The explorer's grid: a report for every depth, width, activation and variant, all from
 /// one seed, each network `[width; depth] + [1]` on the input evenly spaced from 1 to −1.
 /// Only an `ExplorerConfig` makes one, so that its reports are always in the grid's order.
@@ -267,6 +514,26 @@ wire_struct!(Training {
     shortcut,
     losses,
     gradients
+});
+wire_struct!(Surface {
+    shortcut,
+    steps,
+    directions,
+    coordinates,
+    losses
+});
+wire_struct!(Curvature {
+    shortcut,
+    step,
+    loss,
+    parameters,
+    eigenvalues,
+    top_eigenvalue,
+    iterations,
+    trace,
+    trace_samples,
+    nodes,
+    weights
 });
 wire_struct!(Explorer {
     seed,

@@ -221,3 +221,74 @@ pub enum Device {
 
 wire_enum!(Kind { 0 => Float, 1 => Double });
 wire_enum!(Reduction { 0 => None, 1 => Mean, 2 => Sum });
+
+/// The loss surface around a network's weights: the loss of notebook 02's task along one
+/// random direction (a line) or over two (a plane), the directions normalised filter by filter
+/// as Li et al. normalise them, for both variants from the same seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LandscapeConfig {
+    pub layer_sizes: Vec<i64>,
+    pub activation: Activation,
+    /// Seeds the weights, the task (`seed + 1`) and the directions (`seed + 2`).
+    pub seed: i64,
+    pub samples: i64,
+    pub learning_rate: f64,
+    /// How many steps of training come first: 0 is the surface at initialisation.
+    pub steps: usize,
+    /// 1 for a line, 2 for a plane.
+    pub directions: usize,
+    /// Points along each direction, evenly spaced from `-span` to `span`.
+    pub points: usize,
+    /// How far along each direction the surface reaches, in units of the direction.
+    pub span: f64,
+}
+wire_struct!(LandscapeConfig {
+    layer_sizes,
+    activation,
+    seed,
+    samples,
+    learning_rate,
+    steps,
+    directions,
+    points,
+    span
+});
+
+/// The curvature of the loss of notebook 02's task, as PyHessian measures it: the Hessian's
+/// whole spectrum (small networks), its top eigenvalue by power iteration, its trace by
+/// Hutchinson's estimate and its eigenvalue density by stochastic Lanczos quadrature, for both
+/// variants, at initialisation and along training.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HessianConfig {
+    pub layer_sizes: Vec<i64>,
+    pub activation: Activation,
+    /// Seeds the weights, the task (`seed + 1`), power iteration's start (`seed + 3`),
+    /// Lanczos's (`seed + 4`) and Hutchinson's vectors (`seed + 5`).
+    pub seed: i64,
+    pub samples: i64,
+    pub learning_rate: f64,
+    /// The training steps after which the curvature is measured, in increasing order: 0 is at
+    /// initialisation.
+    pub at_steps: Vec<usize>,
+    /// Power iteration's most iterations (PyHessian's `maxIter`).
+    pub iterations: usize,
+    /// The relative change at which power iteration and Hutchinson's estimate stop
+    /// (PyHessian's `tol`; 0 runs every iteration).
+    pub tolerance: f64,
+    /// Lanczos steps of the density (at most the number of parameters; PyHessian's `iter`).
+    pub lanczos_steps: usize,
+    /// Hutchinson's most samples of the trace (PyHessian's `maxIter`).
+    pub trace_samples: usize,
+}
+wire_struct!(HessianConfig {
+    layer_sizes,
+    activation,
+    seed,
+    samples,
+    learning_rate,
+    at_steps,
+    iterations,
+    tolerance,
+    lanczos_steps,
+    trace_samples
+});

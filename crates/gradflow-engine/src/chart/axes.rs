@@ -1,7 +1,12 @@
 //! The axes every chart shares: log value axes in powers of ten, layer labels, value labels,
-//! and the text width that decides which labels have room.
+//! and the text width that decides which labels have room; and value axes whose scale
+//! (linear, log or symmetric log) the data decide.
+
+use std::ops::Range;
 
 use plotters::coord::combinators::WithKeyPoints;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Above this many layers, the x axis shows layer numbers instead of module names.
@@ -143,6 +148,245 @@ pub(super) fn short_value(v: f64) -> String {
     }
 }
 
+/// Above this many decades between the smallest and the largest positive value, a value axis
+/// is logarithmic: on a linear one, everything under a thirtieth of the largest would lie flat
+/// on the floor.
+pub(super) const LOG_DECADES: f64 = 1.5;
+
+/// How a value axis places its values. Plotters draws each scale on a linear axis of the
+/// placed values, so that one chart's code serves whichever scale its data call for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Scale {
+    Linear,
+    /// Powers of ten, evenly spaced.
+    Log,
+    /// Linear within `linear` of zero, logarithmic beyond it on either side (matplotlib's
+    /// `symlog`): negatives, zero and several decades of positives on one axis.
+    SymLog {
+        linear: f64,
+    },
+}
+
+impl Scale {
+    /// Log where the positive, finite values span more than [`LOG_DECADES`], else linear.
+    pub(super) fn of(values: impl Iterator<Item = f64>) -> Scale {
+        let (min, max) = values
+            .filter(|&v| drawable(v))
+            .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        if max > 0.0 && (max / min).log10() > LOG_DECADES {
+            Scale::Log
+        } else {
+            Scale::Linear
+        }
+    }
+
+    /// Where `v` lies on the axis; `None` for what the scale cannot show: values that are not
+    /// finite, and on a log scale zero and negatives.
+    pub(super) fn place(self, v: f64) -> Option<f64> {
+        if !v.is_finite() {
+            return None;
+        }
+        match self {
+            Scale::Linear => Some(v),
+            Scale::Log => (v > 0.0).then(|| v.log10()),
+            Scale::SymLog { linear } => Some(v.signum() * (v.abs() / linear).ln_1p() / LN_10),
+        }
+    }
+
+    /// The value at `y` on the axis: the inverse of [`place`](Self::place).
+    fn value(self, y: f64) -> f64 {
+        match self {
+            Scale::Linear => y,
+            Scale::Log => 10f64.powf(y),
+            Scale::SymLog { linear } => y.signum() * linear * (y.abs() * LN_10).exp_m1(),
+        }
+    }
+
+    /// An axis over `values` (those the scale can show), labelled in round numbers: on a linear
+    /// scale from zero where `from_zero`, on the others in powers of ten.
+    pub(super) fn axis(self, values: impl Iterator<Item = f64>, from_zero: bool) -> ValueAxis {
+        let shown: Vec<f64> = values.filter(|&v| self.place(v).is_some()).collect();
+        let (min, max) = shown
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        match self {
+            Scale::Linear => {
+                let (min, max) = match (min.is_finite(), from_zero) {
+                    (false, _) => (0.0, 1.0),
+                    (true, true) => (min.min(0.0), max.max(0.0)),
+                    (true, false) => (min, max),
+                };
+                linear_axis(min, max)
+            }
+            Scale::Log => {
+                let (floor, ceiling) = log_range(shown.into_iter(), false);
+                let (labelled, light) = decades(floor, ceiling, 8);
+                ValueAxis {
+                    scale: self,
+                    range: (floor.log10(), ceiling.log10()),
+                    labelled: labelled.iter().map(|v| v.log10()).collect(),
+                    light: light.iter().map(|v| v.log10()).collect(),
+                    decimals: 0,
+                }
+            }
+            Scale::SymLog { linear } => {
+                // Each side reaches the next power of ten beyond its values, at least `linear`
+                // (so that zero never lies on the axis's edge). Both sides are labelled at the
+                // same decades counted from `linear`, every one or every `step`-th; `linear`
+                // itself is not, where its label would touch zero's.
+                let beyond = |m: f64| (m.max(linear) / linear).log10().ceil().max(0.0) as i32;
+                let (below, above) = (beyond(-min.min(0.0)), beyond(max.max(0.0)));
+                let step = ((below.max(above) + 4) / 5).max(1);
+                let first = linear.log10().round() as i32;
+                let power = |k: i32| format!("1e{}", first + k).parse().unwrap_or(f64::NAN);
+                let (mut labelled, mut light) = (vec![0.0], vec![]);
+                for (sign, decades) in [(-1.0, below), (1.0, above)] {
+                    for k in 0..=decades {
+                        match k > 0 && k % step == 0 {
+                            true => labelled.push(sign * power(k)),
+                            false => light.push(sign * power(k)),
+                        }
+                    }
+                }
+                let place = |v: &f64| self.place(*v).unwrap_or(0.0);
+                ValueAxis {
+                    scale: self,
+                    range: (place(&-power(below)), place(&power(above))),
+                    labelled: labelled.iter().map(place).collect(),
+                    light: light.iter().map(place).collect(),
+                    decimals: 0,
+                }
+            }
+        }
+    }
+}
+
+impl Ranged for ValueAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let (low, high) = self.range;
+        RangedCoordf64::from(low..high).map(value, limit)
+    }
+
+    /// The labelled lines, or where the mesh asks for light lines, the light ones.
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        match hint.weight().allow_light_points() {
+            true => self.light.clone(),
+            false => self.labelled.clone(),
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.0..self.range.1
+    }
+}
+
+/// ln(10), by which a symmetric log divides its natural logarithm.
+const LN_10: f64 = std::f64::consts::LN_10;
+
+/// A linear axis from about `min` to `max`, widened to round steps (1, 2 or 5 times a power
+/// of ten, at most 8 of them).
+pub(super) fn linear_axis(min: f64, max: f64) -> ValueAxis {
+    let (min, max) = match max - min {
+        span if span > 0.0 => (min, max),
+        _ if min == 0.0 => (0.0, 1.0),
+        _ => (min - min.abs() / 10.0, max + max.abs() / 10.0),
+    };
+    let rough = (max - min) / 8.0;
+    let magnitude = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= rough)
+        .unwrap_or(rough);
+    // Ticks at whole multiples of the step, each computed afresh, so that no error adds up.
+    let (first, last) = ((min / step).floor() as i64, (max / step).ceil() as i64);
+    let tick = |k: i64| k as f64 * step;
+    ValueAxis {
+        scale: Scale::Linear,
+        range: (tick(first), tick(last)),
+        labelled: (first..=last).map(tick).collect(),
+        light: (first..last).map(|k| tick(k) + step / 2.0).collect(),
+        decimals: (-step.log10().floor()).max(0.0) as usize,
+    }
+}
+
+/// A value axis: its range, its labelled and its light lines, all as the scale places them.
+/// It is plotters' coordinate itself (plotters' own `f64` axis with key points has no default
+/// formatting, which its mesh needs even where every label is formatted by hand).
+#[derive(Clone)]
+pub(super) struct ValueAxis {
+    scale: Scale,
+    range: (f64, f64),
+    labelled: Vec<f64>,
+    light: Vec<f64>,
+    decimals: usize,
+}
+
+impl ValueAxis {
+    /// A linear axis from `low` to `high` labelled at `labelled` only: a colour bar's, whose
+    /// labels its chart writes.
+    pub(super) fn lines_at(low: f64, high: f64, labelled: Vec<f64>) -> ValueAxis {
+        ValueAxis {
+            scale: Scale::Linear,
+            range: (low, high),
+            labelled,
+            light: vec![],
+            decimals: 0,
+        }
+    }
+
+    /// The ends of the axis, as the scale places them.
+    pub(super) fn ends(&self) -> (f64, f64) {
+        self.range
+    }
+
+    /// The axis from `low` to `high` exactly, with only the lines between them: a map's axis
+    /// ends where its cells end, not at the next round number.
+    pub(super) fn within(mut self, low: f64, high: f64) -> ValueAxis {
+        let inside = |y: &f64| (low..=high).contains(y);
+        self.labelled.retain(inside);
+        self.light.retain(inside);
+        self.range = (low, high);
+        self
+    }
+
+    /// Plotters' coordinate of the axis: a copy, so that the axis still labels the chart.
+    pub(super) fn coord(&self) -> ValueAxis {
+        self.clone()
+    }
+
+    /// The label of the line at `y`: round numbers on a linear axis, powers of ten on the others.
+    pub(super) fn label(&self, y: f64) -> String {
+        match self.scale {
+            Scale::Linear => {
+                let label = format!("{y:.*}", self.decimals);
+                let label = match label.contains('.') {
+                    true => label.trim_end_matches('0').trim_end_matches('.'),
+                    false => &label,
+                };
+                match label {
+                    "-0" => "0".to_owned(),
+                    _ => label.to_owned(),
+                }
+            }
+            Scale::Log => power_label(self.scale.value(y)),
+            Scale::SymLog { .. } if y.abs() < 1e-9 => "0".to_owned(),
+            Scale::SymLog { .. } => {
+                let v = self.scale.value(y);
+                let sign = if v < 0.0 { "-" } else { "" };
+                format!("{sign}{}", power_label(v.abs()))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +424,49 @@ mod tests {
         // Chromium's sans-serif draws "6.88e-4" at plotters' size 24 about 62 px wide.
         assert!((62..=90).contains(&text_width("6.88e-4", 24)));
         assert_eq!(text_width("", 24), 0);
+    }
+
+    #[test]
+    fn a_scale_is_log_where_the_values_span_more_than_a_decade_and_a_half() {
+        assert_eq!(Scale::of([0.04, 0.09].into_iter()), Scale::Linear);
+        assert_eq!(Scale::of([0.04, 8.6, f64::NAN].into_iter()), Scale::Log);
+        assert_eq!(Scale::of([0.0, 1.0].into_iter()), Scale::Linear);
+        assert_eq!(Scale::of(std::iter::empty()), Scale::Linear);
+    }
+
+    #[test]
+    fn linear_axes_step_in_round_numbers() {
+        let axis = linear_axis(0.0, 14.6);
+        assert_eq!(axis.range, (0.0, 16.0));
+        assert_eq!(
+            axis.labelled,
+            [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0]
+        );
+        let axis = linear_axis(-1.0, 1.0);
+        let labels: Vec<String> = axis.labelled.iter().map(|&y| axis.label(y)).collect();
+        assert_eq!(labels, ["-1", "-0.5", "0", "0.5", "1"]);
+        assert_eq!(linear_axis(0.0, 0.0).range, (0.0, 1.0));
+        assert_eq!(linear_axis(3.0, 3.0).labelled.len(), 7);
+    }
+
+    #[test]
+    fn symmetric_log_axes_show_negatives_zero_and_decades() {
+        let scale = Scale::SymLog { linear: 1e-4 };
+        let axis = scale.axis([-0.4254, -1e-10, 0.0, 2.19].into_iter(), false);
+        let labels: Vec<String> = axis.labelled.iter().map(|&y| axis.label(y)).collect();
+        assert_eq!(labels[0], "0");
+        assert_eq!(
+            labels,
+            ["0", "-1e-3", "-1e-2", "-1e-1", "-1e0", "1e-3", "1e-2", "1e-1", "1e0", "1e1"]
+        );
+        assert_eq!(axis.label(axis.range.0), "-1e0");
+        assert_eq!(axis.label(axis.range.1), "1e1");
+        let positive = scale.axis([1e-6, 0.5].into_iter(), false);
+        assert_eq!(positive.label(positive.range.0), "-1e-4");
+        assert_eq!(scale.place(0.0), Some(0.0));
+        assert!((scale.value(scale.place(-0.01).unwrap()) + 0.01).abs() < 1e-12);
+        assert_eq!(Scale::Log.place(0.0), None);
+        assert_eq!(Scale::Linear.place(f64::NAN), None);
     }
 
     #[test]

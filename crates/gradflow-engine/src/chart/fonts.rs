@@ -66,6 +66,17 @@ impl Fonts {
         value: 24,
     };
 
+    /// Maps of the loss around the weights, side by side, and their colour bar, whose labels
+    /// are a little larger than a heatmap's: a reader reads the loss off them.
+    pub const CONTOUR: Fonts = Fonts {
+        title: 34,
+        legend: 26,
+        caption: 28,
+        label: 26,
+        desc: 26,
+        value: 24,
+    };
+
     /// The explorer's page, larger than a slide's chart: on a slide it shares the screen with
     /// its controls. (Its value labels are shown where the slide of bars shows them.)
     pub const PAGE: Fonts = Fonts {
@@ -89,6 +100,7 @@ mod tests {
             Fonts::PANEL,
             Fonts::LINES,
             Fonts::HEATMAP,
+            Fonts::CONTOUR,
             Fonts::PAGE,
         ] {
             let sizes = [

@@ -9,12 +9,30 @@ use super::{colour, Area};
 use crate::error::Result;
 use gradflow::settings::Shortcut;
 
-/// How a legend shows one series: a filled square for bars, a stroke for lines.
+/// How a legend shows one series: a filled square for bars, a stroke for lines, a ring for a
+/// marked point.
 #[derive(Clone, Copy)]
 pub(super) enum Sample {
     Swatch,
     Line { stroke: u32 },
+    Ring,
 }
+
+/// The ring that marks the network's own weights: black on a white halo, so that it stands
+/// out on every colour of a map and beside every line, and hollow, so that the point it marks
+/// still shows its own colour.
+pub(super) fn ring<C>(centre: C) -> impl IntoIterator<Item = Circle<C, u32>>
+where
+    C: Copy,
+{
+    [
+        Circle::new(centre, RING_RADIUS, WHITE.stroke_width(7)),
+        Circle::new(centre, RING_RADIUS, BLACK.stroke_width(3)),
+    ]
+}
+
+/// The radius of [`ring`], in pixels.
+const RING_RADIUS: u32 = 10;
 
 /// One series in a legend.
 pub(super) struct Entry {
@@ -41,6 +59,24 @@ impl Entry {
             sample: Sample::Line { stroke },
         }
     }
+
+    /// The entry of a colour that is no variant's: a map's cells that have no value.
+    pub(super) fn swatch(label: &str, colour: RGBColor) -> Entry {
+        Entry {
+            label: label.to_owned(),
+            colour,
+            sample: Sample::Swatch,
+        }
+    }
+
+    /// The entry of the [`ring`] that marks the network's own weights.
+    pub(super) fn weights() -> Entry {
+        Entry {
+            label: "the weights".to_owned(),
+            colour: BLACK,
+            sample: Sample::Ring,
+        }
+    }
 }
 
 /// The legend of every chart: one band of entries above the plot, wrapped into centred rows,
@@ -56,7 +92,7 @@ pub(super) fn draw_legend<'a>(
         .pos(Pos::new(HPos::Left, VPos::Center));
     let (gap, spacing) = (font_size / 2, 2 * font_size);
     let sample_width = |entry: &Entry| match entry.sample {
-        Sample::Swatch => font_size,
+        Sample::Swatch | Sample::Ring => font_size,
         Sample::Line { .. } => 2 * font_size,
     };
     let widths: Vec<u32> = entries
@@ -82,6 +118,11 @@ pub(super) fn draw_legend<'a>(
                     [(x, y), (x + sample_width(entry) as i32, y)],
                     entry.colour.stroke_width(stroke),
                 ))?,
+                Sample::Ring => {
+                    for circle in ring((x + half, y)) {
+                        band.draw(&circle)?;
+                    }
+                }
             }
             let text_x = x + (sample_width(entry) + gap) as i32;
             band.draw_text(&entry.label, &style, (text_x, y))?;

@@ -138,6 +138,21 @@ pub fn loss_chart(runs: &[Training]) -> Result<Svg> {
     })
 }
 
+/// A line's points split where it has no point (a value its axis cannot show), so that no
+/// stroke joins across the gap as if the values were there.
+pub(super) fn segments<P>(points: impl IntoIterator<Item = Option<P>>) -> Vec<Vec<P>> {
+    let mut segments: Vec<Vec<P>> = vec![vec![]];
+    for point in points {
+        match (point, segments.last_mut()) {
+            (Some(point), Some(segment)) => segment.push(point),
+            (None, Some(segment)) if segment.is_empty() => {}
+            _ => segments.push(vec![]),
+        }
+    }
+    segments.retain(|segment| !segment.is_empty());
+    segments
+}
+
 /// The sweep's depths that the x axis labels: each one, in order, but none closer than
 /// 1/20 of the log axis over `range` to the one before, where their labels would touch.
 fn depth_labels(depths: &[f64], (low, high): (f64, f64)) -> Vec<f64> {
@@ -214,7 +229,14 @@ impl Axes<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{depth_labels, step_labels};
+    use super::{depth_labels, segments, step_labels};
+
+    #[test]
+    fn lines_break_where_a_point_is_missing() {
+        let points = [Some(1), None, None, Some(2), Some(3), None];
+        assert_eq!(segments(points), [vec![1], vec![2, 3]]);
+        assert!(segments([None::<i32>]).is_empty());
+    }
 
     #[test]
     fn depths_are_labelled_unless_their_labels_would_touch() {

@@ -1,8 +1,10 @@
 //! Per-layer gradient charts as SVG, sized and coloured for a projector: bars per layer
 //! ([`layer_chart`], [`compare`], [`activation_grid`]), lines ([`sweep_chart`], [`loss_chart`])
-//! and a layer × step [`gradient_heatmap`]; and the explorer's page ([`explorer_html`]), which
-//! the browser redraws. Charts read results only; they never compute. [`draw`] answers a
-//! notebook's [`Drawing`].
+//! and a layer × step [`gradient_heatmap`]; the loss around the weights ([`landscape`]: lines
+//! along one random direction, or contour maps over two); the Hessian's eigenvalues
+//! ([`spectrum`]) and its largest one along training ([`sharpness`]); and the explorer's page
+//! ([`explorer_html`]), which the browser redraws. Charts read results only; they never
+//! compute. [`draw`] answers a notebook's [`Drawing`].
 //!
 //! Bars sit on a log-scale axis because the seed's gradients span four orders of magnitude.
 //! Each variant has one colour everywhere (Okabe–Ito, safe for colour-blind readers):
@@ -32,16 +34,20 @@ use crate::error::Result;
 
 mod axes;
 mod bars;
+mod curvature;
 mod explorer;
 mod fonts;
 mod grid;
 mod heatmap;
+mod landscape;
 mod legend;
 mod lines;
 
 pub use bars::{activation_grid, compare, layer_chart};
+pub use curvature::{sharpness, spectrum};
 pub use explorer::{explorer_html, explorer_page};
 pub use heatmap::gradient_heatmap;
+pub use landscape::landscape;
 pub use lines::{loss_chart, sweep_chart};
 
 /// Draws the chart a notebook asked for.
@@ -53,6 +59,9 @@ pub fn draw(drawing: &Drawing) -> Result<Svg> {
         Drawing::Sweep(sweep) => sweep_chart(sweep),
         Drawing::Loss(runs) => loss_chart(runs),
         Drawing::Heatmap(runs) => gradient_heatmap(runs),
+        Drawing::Landscape(surfaces) => landscape(surfaces),
+        Drawing::Spectrum(curvatures) => spectrum(curvatures),
+        Drawing::Sharpness(curvatures) => sharpness(curvatures),
     }
 }
 
@@ -68,6 +77,22 @@ pub fn colour(shortcut: Shortcut) -> RGBColor {
         Shortcut::Off => WITHOUT_SHORTCUT,
         Shortcut::On => WITH_SHORTCUT,
     }
+}
+
+/// When a result was measured, as its chart says it: "at initialisation", "after 300 steps".
+fn when(steps: usize) -> String {
+    match steps {
+        0 => "at initialisation".to_owned(),
+        1 => "after 1 step".to_owned(),
+        n => format!("after {n} steps"),
+    }
+}
+
+/// The steps at which all of `steps` were measured, where they are the same: a chart's title
+/// says it once instead of in every label.
+fn same_steps(mut steps: impl Iterator<Item = usize>) -> Option<usize> {
+    let first = steps.next()?;
+    steps.all(|s| s == first).then_some(first)
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;

@@ -135,6 +135,8 @@ fn bad_input_exits_non_zero_with_a_message_and_no_panic() {
 
 #[test]
 fn experiments_beyond_the_limits_are_refused_with_one_line() {
+    // Curvature measured after every one of 200 steps, with 1,000 iterations each time.
+    let every_step = (0..=200).map(|s| s.to_string()).collect::<Vec<_>>().join(",");
     let cases: &[(&[&str], &str)] = &[
         (
             &["sweep", "--depths", "18446744073709551615"],
@@ -168,6 +170,34 @@ fn experiments_beyond_the_limits_are_refused_with_one_line() {
             &["train", "--learning-rate", "0"],
             "the learning rate is 0; it must be a positive number",
         ),
+        (
+            &["landscape", "--points", "0"],
+            "the points along each direction is 0; it must be from 2 to 101",
+        ),
+        (
+            &["landscape", "--points", "1000"],
+            "(1000000 points in all; at most 10201)",
+        ),
+        (
+            &["landscape", "--directions", "3"],
+            "the number of directions is 3; it must be 1 (a line) or 2 (a plane)",
+        ),
+        (
+            &["landscape", "--span", "-1"],
+            "the span is -1; it must be a positive number",
+        ),
+        (
+            &["hessian", "--at-steps", "300,0"],
+            "the steps to measure at is [300, 0]; it must be one or more steps in increasing order",
+        ),
+        (
+            &["hessian", "--iterations", "0"],
+            "power iteration's iterations is 0; it must be from 1 to 1000",
+        ),
+        (
+            &["hessian", "--iterations", "1000", "--at-steps", &every_step],
+            "it must be at most 1000000 layer-products",
+        ),
     ];
     for (args, message) in cases {
         let output = gradflow(args);
@@ -179,6 +209,39 @@ fn experiments_beyond_the_limits_are_refused_with_one_line() {
         );
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn landscape_and_hessian_print_each_variant_and_write_their_charts() {
+    let dir = output_dir();
+    let (plane, spectrum, sharpness) = (
+        dir.join("cli-landscape.svg"),
+        dir.join("cli-spectrum.svg"),
+        dir.join("cli-sharpness.svg"),
+    );
+    let output = gradflow(&["landscape", "--points", "11", "--svg", plane.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("without shortcut, at initialisation: loss 0.0647 at the weights"), "{text}");
+    assert!(text.contains("\nwith shortcut, at initialisation: loss 0.4922 at the weights"), "{text}");
+    let output = gradflow(&[
+        "hessian",
+        "--at-steps",
+        "0,10",
+        "--svg",
+        spectrum.to_str().unwrap(),
+        "--sharpness",
+        sharpness.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.starts_with("without shortcut, at initialisation: loss 0.0647, largest eigenvalue 2.189"), "{text}");
+    assert!(text.contains("\nwith shortcut, after 10 steps: loss"), "{text}");
+    for file in [plane, spectrum, sharpness] {
+        let svg = std::fs::read_to_string(&file).expect("svg written");
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
     }
 }
 

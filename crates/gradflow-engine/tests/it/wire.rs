@@ -13,13 +13,15 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use gradflow::protocol::{self as p, Binary, Drawing, ExplorerHtml, Filler, Request, RequestKind, ScalarOp, Unary};
+use gradflow::hessian::HessianConfig;
+use gradflow::landscape::LandscapeConfig;
 use gradflow::sweep::SweepConfig;
 use gradflow::settings::{Kind, Reduction};
 use gradflow::train::TrainConfig;
 use gradflow::wire::{self, decode, encode, read_message, Frame, Id, Wire};
 use gradflow::{
-    Activation, Error, ExplorerConfig, GradientReport, LayerGradient, NetworkConfig, Shortcut, Svg,
-    Sweep, SweepPoint, Training,
+    Activation, Curvature, Error, ExplorerConfig, GradientReport, LayerGradient, NetworkConfig,
+    Shortcut, Surface, Svg, Sweep, SweepPoint, Training,
 };
 use proptest::prelude::*;
 
@@ -317,7 +319,22 @@ proptest! {
                 RequestKind::ActivationPairs => crosses_as(kind, &p::ActivationPairs { layer_sizes: vec![], seed: i64::MIN })?,
                 RequestKind::Train => crosses_as(kind, &p::Train { config: TrainConfig { learning_rate: factor, ..TrainConfig::default() }, variants: vec![Shortcut::Off, Shortcut::On] })?,
                 RequestKind::ExplorerConfig => crosses_as(kind, &ExplorerConfig { depths: std::ops::RangeInclusive::new(3, 1), ..ExplorerConfig::default() })?, // an empty grid crosses too
+                RequestKind::Task => crosses_as(kind, &p::Task { layer_sizes: vec![-1, 0], samples: i64::MIN, seed: i64::MAX })?,
+                RequestKind::LandscapeConfig => crosses_as(kind, &LandscapeConfig { span: factor, points: usize::MAX, ..LandscapeConfig::default() })?,
+                RequestKind::SurfaceDirections => crosses_as(kind, &p::SurfaceDirections { parameters: ids.clone(), directions: 0, seed: i64::MIN })?,
+                RequestKind::MoveTo => {
+                    crosses_as(kind, &p::MoveTo { directions: x, point: Some((factor, -factor)) })?;
+                    crosses_as(kind, &p::MoveTo { directions: x, point: None })?;
+                }
+                RequestKind::HessianConfig => crosses_as(kind, &HessianConfig { tolerance: factor, at_steps: vec![usize::MAX, 0], ..HessianConfig::default() })?,
+                RequestKind::LossCurvature => crosses_as(kind, &p::LossCurvature { loss: x, parameters: ids.clone(), config: HessianConfig::default(), shortcut: Shortcut::On })?,
                 RequestKind::Drawing => {
+                    let floats: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+                    let surface = Surface { shortcut: Shortcut::On, steps: usize::MAX, directions: 2, coordinates: values.clone(), losses: floats.clone() };
+                    let curvature = Curvature {
+                        shortcut: Shortcut::Off, step: 7, loss: factor as f32, parameters: ids.len(), eigenvalues: floats.clone(),
+                        top_eigenvalue: factor, iterations: 3, trace: -factor, trace_samples: 100, nodes: floats.clone(), weights: floats,
+                    };
                     let drawings = [
                         Drawing::Layers(report.clone()),
                         Drawing::Compare(report.clone(), report.clone()),
@@ -325,6 +342,9 @@ proptest! {
                         Drawing::Sweep(sweep.clone()),
                         Drawing::Loss(vec![training.clone()]),
                         Drawing::Heatmap(vec![training.clone()]),
+                        Drawing::Landscape(vec![surface.clone(), surface]),
+                        Drawing::Spectrum(vec![curvature.clone()]),
+                        Drawing::Sharpness(vec![curvature]),
                     ];
                     prop_assert_eq!(every_variant(&drawings, Drawing::variant), Drawing::VARIANTS);
                     for drawing in &drawings {
