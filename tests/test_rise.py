@@ -1,7 +1,8 @@
 """A live slideshow (RISE) in the real JupyterLab, in headless Chromium at 1280 x 720: notebook 01,
 run in JupyterLab as a lecturer prepares it, opened with RISE's own command as a reveal.js
 slideshow in a tab of its own; then, on the slides, the layer sizes edited and run, the chart
-cell run, and the explorer used. The notebook is a copy in the lab fixture's folder.
+cell run, and the explorer used; and notebook 03's loss surface and spectrum run on their
+slides. The notebooks are copies in the lab fixture's folder.
 Screenshots go to target/screenshots/; times are printed, not asserted."""
 
 import base64
@@ -12,12 +13,15 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import SCREENSHOTS, SEED_NOTEBOOK, set_viewport
+from conftest import ROOT, SCREENSHOTS, SEED_NOTEBOOK, set_viewport
 from jupyter_ui import RUN_ALL_S, Notebook
 from outputs import bars, smallest_font
 from pages import assert_inside, assert_legible
 
 DEEPER_SIZES = "[3, 3, 3, 3, 3, 3, 3, 3, 1]"
+LANDSCAPE_NOTEBOOK = ROOT / "notebooks" / "03-landscape.ipynb"
+# Notebook 03's charts of the trained networks' surface and of their Hessian's spectrum.
+LANDSCAPE_CHARTS = ["chart::landscape(&trained)?", "chart::spectrum(&hessian::at_step(&curvature, 300))?"]
 # A cell on the slides: its source, its prompt ("[7]:"), its chart's box and the slide's.
 FIND_CELL = """
 const cell = [...document.querySelectorAll('.jp-CodeCell')].find(c =>
@@ -54,6 +58,30 @@ def test_a_rise_slideshow_runs_edited_cells_and_the_explorer_on_its_slides(brows
             show = Slideshow(browser)
             print(f"RISE showed its first slide {time.monotonic() - started:.1f} s after the command")
             present(show, started)
+        finally:
+            browser.close()
+            browser.switch_to.window(lab_tab)
+
+
+def test_notebook_03s_surface_and_spectrum_run_on_their_slides(browser, lab):
+    with Notebook(browser, lab, LANDSCAPE_NOTEBOOK.name) as notebook:
+        notebook.command("notebook:run-all-cells")
+        lab_tab = browser.current_window_handle
+        notebook.select(LANDSCAPE_CHARTS[0])
+        notebook.command("RISE:slideshow")
+        browser.switch_to.window(next(h for h in browser.window_handles if h != lab_tab))
+        try:
+            set_viewport(browser, 1280, 720)
+            show = Slideshow(browser, LANDSCAPE_NOTEBOOK)
+            for number, snippet in enumerate(LANDSCAPE_CHARTS):
+                show.go_to(snippet)
+                show.run(snippet)
+                cell = show.cell(snippet)
+                assert cell["chart"], f"{snippet} shows its chart on its slide"
+                svg = base64.b64decode(cell["chart"]["src"].split(",", 1)[1]).decode("utf-8")
+                text = assert_fits(cell["chart"]["box"], cell, smallest_font(svg))
+                show.screenshot(f"chart-{number}")
+                print(f"{snippet} ran on its slide; its smallest text is {text:.1f} px on screen")
         finally:
             browser.close()
             browser.switch_to.window(lab_tab)
@@ -107,8 +135,8 @@ def assert_fits(box, shown, font):
 class Slideshow:
     """RISE's page, driven as a lecturer does: slides by address, cells by the keyboard."""
 
-    def __init__(self, browser):
-        self.browser = browser
+    def __init__(self, browser, notebook=SEED_NOTEBOOK):
+        self.browser, self.notebook = browser, notebook
         WebDriverWait(browser, 120).until(lambda b: b.execute_script(
             "return document.querySelector('body.rise-enabled .reveal.ready section.present') !== null;"))
         assert browser.execute_script("return [window.innerWidth, window.innerHeight];") == [1280, 720]
@@ -159,4 +187,4 @@ class Slideshow:
 
     def screenshot(self, label):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.browser.save_screenshot(str(SCREENSHOTS / f"rise-{SEED_NOTEBOOK.stem}-{label}.png"))
+        self.browser.save_screenshot(str(SCREENSHOTS / f"rise-{self.notebook.stem}-{label}.png"))

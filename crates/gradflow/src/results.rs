@@ -273,7 +273,9 @@ pub struct Curvature {
     /// The whole spectrum, ascending, from the Hessian itself (networks of at most
     /// `limits::MAX_SPECTRUM_PARAMETERS` parameters; else empty).
     pub eigenvalues: Vec<f32>,
-    /// The top eigenvalue by power iteration, and the iterations it ran.
+    /// The top eigenvalue by power iteration, and the iterations it ran. Power iteration finds
+    /// the eigenvalue of largest magnitude, as PyHessian's does: a negative one where the most
+    /// negative outweighs the largest.
     pub top_eigenvalue: f64,
     pub iterations: usize,
     /// Hutchinson's estimate of the trace, and the samples it took.
