@@ -4,9 +4,8 @@
 use plotters::prelude::*;
 
 use super::axes::{linear_axis, short_value, Scale};
-use super::fonts::{Fonts, FONT};
-use super::legend::{draw_legend, Entry};
-use super::lines::segments;
+use super::legend::Entry;
+use super::lines::{segments, Axes};
 use super::{colour, render, same_steps, when, Svg};
 use crate::error::Result;
 use gradflow::results::Curvature;
@@ -86,27 +85,17 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
         })
         .collect();
     render(&title, |root| {
-        let fonts = &Fonts::LINES;
-        let area = root.titled(&title, (FONT, fonts.title))?;
-        let area = draw_legend(&area, &legend, fonts.legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(24)
-            .margin_right(40)
-            .x_label_area_size(80)
-            .y_label_area_size(120)
-            .build_cartesian_2d(x.coord(), y.coord())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|r| match ranks {
-                Some(_) => x.label(*r),
-                None => format!("{}%", x.label(*r)),
-            })
-            .y_label_formatter(&|e| y.label(*e))
-            .x_desc(x_desc)
-            .y_desc("eigenvalue, symmetric log scale")
-            .label_style((FONT, fonts.label))
-            .axis_desc_style((FONT, fonts.desc))
-            .draw()?;
+        let axes = Axes {
+            title: &title,
+            x_desc: &x_desc,
+            y_desc: "eigenvalue, symmetric log scale",
+            legend: &legend,
+        };
+        let x_label = |r: &f64| match ranks {
+            Some(_) => x.label(*r),
+            None => format!("{}%", x.label(*r)),
+        };
+        let mut chart = axes.draw_values(root, &x, &y, &x_label)?;
         let (left, right) = x.ends();
         chart.draw_series(LineSeries::new(
             [(left, 0.0), (right, 0.0)],
@@ -262,24 +251,13 @@ pub fn sharpness(curvatures: &[Curvature]) -> Result<Svg> {
         _ => "largest eigenvalue",
     };
     render(title, |root| {
-        let fonts = &Fonts::LINES;
-        let area = root.titled(title, (FONT, fonts.title))?;
-        let area = draw_legend(&area, &legend, fonts.legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(24)
-            .margin_right(40)
-            .x_label_area_size(80)
-            .y_label_area_size(120)
-            .build_cartesian_2d(x.coord(), y.coord())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|s| x.label(*s))
-            .y_label_formatter(&|v| y.label(*v))
-            .x_desc("training step")
-            .y_desc(y_desc)
-            .label_style((FONT, fonts.label))
-            .axis_desc_style((FONT, fonts.desc))
-            .draw()?;
+        let axes = Axes {
+            title,
+            x_desc: "training step",
+            y_desc,
+            legend: &legend,
+        };
+        let mut chart = axes.draw_values(root, &x, &y, &|s| x.label(*s))?;
         for &shortcut in &variants {
             let mut measured: Vec<&Curvature> = curvatures
                 .iter()

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::axes::{linear_axis, text_width, Scale, ValueAxis};
 use super::fonts::{Fonts, FONT};
 use super::legend::{draw_legend, ring, Entry};
-use super::lines::segments;
+use super::lines::{segments, Axes};
 use super::{colour, render, render_crisp, same_steps, when, Area, Svg};
 use crate::error::Result;
 use gradflow::results::Surface;
@@ -129,24 +129,13 @@ fn lines(surfaces: &[Surface]) -> Result<Svg> {
         _ => "mean squared error",
     };
     render(&title, |root| {
-        let fonts = &Fonts::LINES;
-        let area = root.titled(&title, (FONT, fonts.title))?;
-        let area = draw_legend(&area, &legend, fonts.legend)?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(24)
-            .margin_right(40)
-            .x_label_area_size(80)
-            .y_label_area_size(120)
-            .build_cartesian_2d(x.coord(), y.coord())?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&|c| x.label(*c))
-            .y_label_formatter(&|v| y.label(*v))
-            .x_desc("along the direction (0: the weights themselves)")
-            .y_desc(y_desc)
-            .label_style((FONT, fonts.label))
-            .axis_desc_style((FONT, fonts.desc))
-            .draw()?;
+        let axes = Axes {
+            title: &title,
+            x_desc: "along the direction (0: the weights themselves)",
+            y_desc,
+            legend: &legend,
+        };
+        let mut chart = axes.draw_values(root, &x, &y, &|c| x.label(*c))?;
         let (floor, ceiling) = y.ends();
         chart.draw_series(LineSeries::new(
             [(0.0, floor), (0.0, ceiling)],

@@ -3,7 +3,7 @@
 use plotters::coord::ranged1d::{AsRangedCoord, DefaultFormatting, Ranged, ValueFormatter};
 use plotters::prelude::*;
 
-use super::axes::{drawable, log_axis, log_range, power_label, LogAxis};
+use super::axes::{drawable, log_axis, log_range, power_label, LogAxis, ValueAxis};
 use super::fonts::{Fonts, FONT};
 use super::legend::{draw_legend, Entry};
 use super::{colour, render, Area, Svg};
@@ -184,16 +184,17 @@ fn step_labels(steps: usize) -> Vec<usize> {
     (0..=steps).step_by(step).collect()
 }
 
-/// The frame the line charts share: a title, a legend above the plot, an x axis, and a log y
-/// axis in powers of ten.
-struct Axes<'t> {
-    title: &'t str,
-    x_desc: &'t str,
-    y_desc: &'t str,
-    legend: &'t [Entry],
+/// The frame the line charts share: a title, a legend above the plot, and the axes, labelled
+/// and described.
+pub(super) struct Axes<'t> {
+    pub(super) title: &'t str,
+    pub(super) x_desc: &'t str,
+    pub(super) y_desc: &'t str,
+    pub(super) legend: &'t [Entry],
 }
 
 impl Axes<'_> {
+    /// The frame with a log y axis in powers of ten.
     fn draw<'a, 'b, X>(
         &self,
         root: &'a Area<'b>,
@@ -206,18 +207,51 @@ impl Axes<'_> {
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
             + ValueFormatter<X::Value>,
     {
+        let y = log_axis(floor, ceiling);
+        self.frame(root, 24, (x, x_label), (y, &|y| power_label(*y)))
+    }
+
+    /// The frame on two value axes, the y axis labelling itself. Room on the right for the
+    /// last x label, which value axes centre on the plot's edge.
+    pub(super) fn draw_values<'a, 'b>(
+        &self,
+        root: &'a Area<'b>,
+        x: &ValueAxis,
+        y: &ValueAxis,
+        x_label: &dyn Fn(&f64) -> String,
+    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<ValueAxis, ValueAxis>>> {
+        self.frame(root, 40, (x.coord(), x_label), (y.coord(), &|v| y.label(*v)))
+    }
+
+    /// The frame, `right` pixels from the plot to the right edge, each axis with its labels.
+    fn frame<'a, 'b, X, Y>(
+        &self,
+        root: &'a Area<'b>,
+        right: u32,
+        (x, x_label): (X, &dyn Fn(&X::Value) -> String),
+        (y, y_label): (Y, &dyn Fn(&Y::Value) -> String),
+    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, Y::CoordDescType>>>
+    where
+        X: AsRangedCoord,
+        X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
+            + ValueFormatter<X::Value>,
+        Y: AsRangedCoord,
+        Y::CoordDescType: Ranged<ValueType = Y::Value, FormatOption = DefaultFormatting>
+            + ValueFormatter<Y::Value>,
+    {
         let fonts = &Fonts::LINES;
         let area = root.titled(self.title, (FONT, fonts.title))?;
         let area = draw_legend(&area, self.legend, fonts.legend)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(24)
+            .margin_right(right)
             .x_label_area_size(80)
             .y_label_area_size(120)
-            .build_cartesian_2d(x, log_axis(floor, ceiling))?;
+            .build_cartesian_2d(x, y)?;
         chart
             .configure_mesh()
             .x_label_formatter(x_label)
-            .y_label_formatter(&|y| power_label(*y))
+            .y_label_formatter(y_label)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
             .label_style((FONT, fonts.label))
