@@ -288,8 +288,11 @@ pub struct Curvature {
 }
 
 impl Curvature {
-    /// Eigenvalues closer to zero than this share of the largest magnitude count as zero:
-    /// rounding leaves the Hessian's zero eigenvalues (a ReLU's dead units) at ±10⁻⁹ or so.
+    /// Eigenvalues closer to zero than this share of the largest magnitude count as zero. They
+    /// are flat directions: along one, gradient descent at notebook 02's rate of 0.1 needs
+    /// 1 / (0.1 × 10⁻⁴ × the largest) steps to move away by a factor of e, thousands for these
+    /// networks (6,800 where the largest is 14.6). Rounding leaves the Hessian's exact zeros (a
+    /// ReLU's dead units) at ±10⁻⁹ or so, well inside.
     pub const NEGLIGIBLE: f64 = 1e-4;
 
     /// The largest eigenvalue (the sharpness): the spectrum's where it was computed, else power
@@ -301,12 +304,45 @@ impl Curvature {
         }
     }
 
-    /// The share of the eigenvalues that are negative (below −[`NEGLIGIBLE`](Self::NEGLIGIBLE)
-    /// times the largest magnitude), and the most negative: from the spectrum where it was
-    /// computed, else from the density's nodes and weights. A point with negative eigenvalues
-    /// is a saddle, not a minimum.
+    /// How close to zero an eigenvalue counts as zero: [`NEGLIGIBLE`](Self::NEGLIGIBLE) times
+    /// the largest finite magnitude.
+    ///
+    /// ```
+    /// # use gradflow::results::Curvature;
+    /// # use gradflow::settings::Shortcut;
+    /// let c = Curvature {
+    ///     shortcut: Shortcut::On, step: 0, loss: 0.5, parameters: 3,
+    ///     eigenvalues: vec![-0.5, -0.0001, 2.0],
+    ///     top_eigenvalue: 2.0, iterations: 3, trace: 1.5, trace_samples: 10,
+    ///     nodes: vec![], weights: vec![],
+    /// };
+    /// assert_eq!(c.zero_within(), 2e-4);
+    /// // -0.0001 counts as zero: one of the three is negative.
+    /// assert_eq!(c.negative(), (1.0 / 3.0, -0.5));
+    /// ```
+    pub fn zero_within(&self) -> f64 {
+        let largest = (self.spectrum().into_iter())
+            .map(|(e, _)| e.abs())
+            .filter(|e| e.is_finite())
+            .fold(0.0, f64::max);
+        Self::NEGLIGIBLE * largest
+    }
+
+    /// The share of the eigenvalues that are negative (below −[`zero_within`](Self::zero_within)),
+    /// and the most negative: from the spectrum where it was computed, else from the density's
+    /// nodes and weights. A point with negative eigenvalues is a saddle, not a minimum.
     pub fn negative(&self) -> (f64, f64) {
-        let spectrum: Vec<(f64, f64)> = match self.eigenvalues.is_empty() {
+        let spectrum = self.spectrum();
+        let below = -self.zero_within();
+        let share = spectrum.iter().filter(|&&(e, _)| e < below).map(|&(_, w)| w).sum();
+        let lowest = spectrum.iter().fold(0f64, |m, &(e, _)| m.min(e));
+        (share, lowest)
+    }
+
+    /// Each eigenvalue and the share of the spectrum it stands for: 1/n of the whole spectrum
+    /// where it was computed, else the density's nodes and their weights.
+    fn spectrum(&self) -> Vec<(f64, f64)> {
+        match self.eigenvalues.is_empty() {
             false => {
                 let share = 1.0 / self.eigenvalues.len() as f64;
                 self.eigenvalues.iter().map(|&e| (e.into(), share)).collect()
@@ -314,12 +350,7 @@ impl Curvature {
             true => (self.nodes.iter().zip(&self.weights))
                 .map(|(&node, &weight)| (node.into(), weight.into()))
                 .collect(),
-        };
-        let scale = spectrum.iter().fold(0f64, |m, &(e, _)| m.max(e.abs()));
-        let below = -Self::NEGLIGIBLE * scale;
-        let share = spectrum.iter().filter(|&&(e, _)| e < below).map(|&(_, w)| w).sum();
-        let lowest = spectrum.iter().fold(0f64, |m, &(e, _)| m.min(e));
-        (share, lowest)
+        }
     }
 
     /// Shows the summary as a Jupyter cell's output in evcxr.

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::axes::{linear_axis, short_value, Scale};
-use super::legend::Entry;
+use super::legend::{Entry, DOT_RADIUS};
 use super::lines::{segments, Axes};
 use super::{colour, render, same_steps, when, Svg};
 use crate::error::Result;
@@ -57,7 +57,7 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
         .iter()
         .map(|c| ranked(c, ranks.is_some()))
         .collect();
-    let linear = linear_zone(&series);
+    let linear = linear_zone(curvatures);
     let scale = Scale::SymLog { linear };
     let y = scale.axis(series.iter().flatten().map(|r| r.eigenvalue), false);
     let (x, x_desc) = match ranks {
@@ -77,13 +77,18 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
     };
     // Beyond a few measurements, their summaries would push the plot off the slide: the
     // legend then only names them.
-    let legend: Vec<Entry> = curvatures
+    let mut legend: Vec<Entry> = curvatures
         .iter()
         .map(|c| match curvatures.len() <= MAX_SUMMARIES {
             true => Entry::line(c.shortcut, summary(c, shared), 2),
             false => Entry::line(c.shortcut, name(c, shared), 2),
         })
         .collect();
+    // A hollow point counts as zero, so that the points below the line are the negatives the
+    // legend counts.
+    if series.iter().flatten().any(|r| r.zero) {
+        legend.push(Entry::hollow("counted as zero (within 1e-4 × the largest)"));
+    }
     render(&title, |root| {
         let axes = Axes {
             title: &title,
@@ -110,9 +115,13 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
             for segment in segments(placed) {
                 let steps = segment.iter().flat_map(|&(r, y)| [(r.from, y), (r.to, y)]);
                 chart.draw_series(LineSeries::new(steps, colour.stroke_width(2)))?;
-                chart.draw_series(
-                    (segment.into_iter()).map(|(r, y)| Circle::new((r.at, y), 6, colour.filled())),
-                )?;
+                chart.draw_series((segment.into_iter()).map(|(r, y)| {
+                    let style = match r.zero {
+                        true => colour.stroke_width(2),
+                        false => colour.filled(),
+                    };
+                    Circle::new((r.at, y), DOT_RADIUS, style)
+                }))?;
             }
         }
         Ok(())
@@ -120,13 +129,15 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
 }
 
 /// One eigenvalue on the spectrum's x axis: at its rank, or (where ranks differ) at the middle
-/// of the share of the spectrum it stands for, from `from` to `to` percent.
+/// of the share of the spectrum it stands for, from `from` to `to` percent; `zero` where it
+/// counts as zero ([`Curvature::zero_within`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Ranked {
     at: f64,
     from: f64,
     to: f64,
     eigenvalue: f64,
+    zero: bool,
 }
 
 /// A measurement's eigenvalues, smallest first: ranked (`by_rank`), or each as wide as its
@@ -151,10 +162,12 @@ fn ranked(c: &Curvature, by_rank: bool) -> Vec<Ranked> {
         .sum::<f64>()
         .max(f64::MIN_POSITIVE);
     let mut below = 0.0;
+    let zero_within = c.zero_within();
     (shares.into_iter().enumerate())
         .map(|(k, (eigenvalue, w))| {
             let (from, to) = (100.0 * below / total, 100.0 * (below + w) / total);
             below += w;
+            let zero = eigenvalue.abs() <= zero_within;
             match by_rank {
                 true => {
                     let rank = k as f64 + 1.0;
@@ -163,6 +176,7 @@ fn ranked(c: &Curvature, by_rank: bool) -> Vec<Ranked> {
                         from: rank,
                         to: rank,
                         eigenvalue,
+                        zero,
                     }
                 }
                 false => Ranked {
@@ -170,30 +184,25 @@ fn ranked(c: &Curvature, by_rank: bool) -> Vec<Ranked> {
                     from,
                     to,
                     eigenvalue,
+                    zero,
                 },
             }
         })
         .collect()
 }
 
-/// The symmetric log's linear zone: the power of ten under which every spectrum's
-/// eigenvalues count as zero (`Curvature::NEGLIGIBLE` of its largest magnitude), so that what
-/// lies beyond it on either side is what `Curvature::negative` counts.
-fn linear_zone(series: &[Vec<Ranked>]) -> f64 {
-    let smallest = series
-        .iter()
-        .map(|s| {
-            s.iter()
-                .map(|r| r.eigenvalue.abs())
-                .filter(|e| e.is_finite())
-                .fold(0.0, f64::max)
-        })
-        .filter(|&largest| largest > 0.0)
+/// The symmetric log's linear zone: the power of ten at or under the smallest of the
+/// measurements' [`Curvature::zero_within`], so that every eigenvalue that does not count as
+/// zero lies on the log part of the axis, at its own order of magnitude.
+fn linear_zone(curvatures: &[Curvature]) -> f64 {
+    let smallest = (curvatures.iter())
+        .map(Curvature::zero_within)
+        .filter(|&within| within > 0.0)
         .fold(f64::INFINITY, f64::min);
     if !smallest.is_finite() {
         return 1.0;
     }
-    let exponent = (Curvature::NEGLIGIBLE * smallest).log10().floor() as i32;
+    let exponent = smallest.log10().floor() as i32;
     // An exact power of ten: `10f64.powi(-4)` is not `1e-4`.
     format!("1e{}", exponent.clamp(-300, 300))
         .parse()
@@ -322,24 +331,26 @@ mod tests {
                     at: 37.5,
                     from: 0.0,
                     to: 75.0,
-                    eigenvalue: 0.0
+                    eigenvalue: 0.0,
+                    zero: true,
                 },
                 Ranked {
                     at: 87.5,
                     from: 75.0,
                     to: 100.0,
-                    eigenvalue: 2.0
+                    eigenvalue: 2.0,
+                    zero: false,
                 },
             ]
         );
     }
 
     #[test]
-    fn the_linear_zone_is_what_counts_as_zero() {
+    fn the_linear_zone_is_under_what_counts_as_zero() {
+        // 1e-4 × 2.19 and 1e-4 × 14.6 count as zero: the zone ends at the power of ten below both.
         let spectra = [curvature(vec![-0.4, 2.19]), curvature(vec![14.6])];
-        let series: Vec<Vec<Ranked>> = spectra.iter().map(|c| ranked(c, false)).collect();
-        assert_eq!(linear_zone(&series), 1e-4);
-        assert_eq!(linear_zone(&[ranked(&curvature(vec![0.0]), true)]), 1.0);
+        assert_eq!(linear_zone(&spectra), 1e-4);
+        assert_eq!(linear_zone(&[curvature(vec![0.0])]), 1.0);
     }
 
     #[test]

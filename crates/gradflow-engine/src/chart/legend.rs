@@ -10,13 +10,17 @@ use crate::error::Result;
 use gradflow::settings::Shortcut;
 
 /// How a legend shows one series: a filled square for bars, a stroke for lines, a ring for a
-/// marked point.
+/// marked point, a hollow dot for points drawn hollow.
 #[derive(Clone, Copy)]
 pub(super) enum Sample {
     Swatch,
     Line { stroke: u32 },
     Ring,
+    Hollow,
 }
+
+/// The radius of a point of a line chart, filled or hollow, in pixels.
+pub(super) const DOT_RADIUS: u32 = 6;
 
 /// The ring that marks the network's own weights: black on a white halo, so that it stands
 /// out on every colour of a map and beside every line, and hollow, so that the point it marks
@@ -69,6 +73,15 @@ impl Entry {
         }
     }
 
+    /// The entry of the points drawn hollow, in any variant's colour.
+    pub(super) fn hollow(label: &str) -> Entry {
+        Entry {
+            label: label.to_owned(),
+            colour: BLACK,
+            sample: Sample::Hollow,
+        }
+    }
+
     /// The entry of the [`ring`] that marks the network's own weights.
     pub(super) fn weights() -> Entry {
         Entry {
@@ -92,7 +105,7 @@ pub(super) fn draw_legend<'a>(
         .pos(Pos::new(HPos::Left, VPos::Center));
     let (gap, spacing) = (font_size / 2, 2 * font_size);
     let sample_width = |entry: &Entry| match entry.sample {
-        Sample::Swatch | Sample::Ring => font_size,
+        Sample::Swatch | Sample::Ring | Sample::Hollow => font_size,
         Sample::Line { .. } => 2 * font_size,
     };
     let widths: Vec<u32> = entries
@@ -123,6 +136,11 @@ pub(super) fn draw_legend<'a>(
                         band.draw(&circle)?;
                     }
                 }
+                Sample::Hollow => band.draw(&Circle::new(
+                    (x + half, y),
+                    DOT_RADIUS,
+                    entry.colour.stroke_width(2),
+                ))?,
             }
             let text_x = x + (sample_width(entry) + gap) as i32;
             band.draw_text(&entry.label, &style, (text_x, y))?;

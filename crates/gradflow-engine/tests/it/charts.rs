@@ -15,8 +15,10 @@ use super::support::{output_dir, report_of, SEED_INPUT, SEED_SIZES};
 struct Parsed {
     /// `fill` of every `<rect>`.
     fills: Vec<String>,
-    /// `fill` of every `<circle>`: a marker's colour, `none` for a ring.
+    /// `fill` of every `<circle>`: a marker's colour, `none` for a ring or a hollow point.
     circles: Vec<String>,
+    /// `stroke` of every `<circle>` whose `fill` is `none`: a hollow point's colour.
+    hollow: Vec<String>,
     /// The content of every `<text>`, trimmed.
     texts: Vec<String>,
     /// Where every `<text>` lies, as far as its attributes tell.
@@ -89,6 +91,11 @@ fn parse(svg: &Svg, file: &str) -> Parsed {
             .filter_map(|c| c.attribute("fill"))
             .map(str::to_owned)
             .collect(),
+        hollow: elements("circle")
+            .filter(|c| c.attribute("fill") == Some("none"))
+            .filter_map(|c| c.attribute("stroke"))
+            .map(str::to_owned)
+            .collect(),
         texts: elements("text")
             .filter_map(|t| t.text())
             .map(|t| t.trim().to_owned())
@@ -116,6 +123,12 @@ impl Parsed {
     fn markers(&self, colour: RGBColor) -> usize {
         let hex = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
         self.circles.iter().filter(|fill| **fill == hex).count()
+    }
+
+    /// Hollow markers of a variant's colour.
+    fn hollow_markers(&self, colour: RGBColor) -> usize {
+        let hex = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
+        self.hollow.iter().filter(|stroke| **stroke == hex).count()
     }
 
     /// The texts a projector would not show well: smaller than 24 of plotters' units
@@ -593,14 +606,23 @@ fn a_spectrum_shows_every_eigenvalue_and_counts_the_negatives() {
     ];
     let parsed = parse(&chart::spectrum(&pair).unwrap(), "spectrum.svg");
     parsed.assert_fits_a_slide();
+    // The 26 about zero drawn hollow, so that the points below the line are the 14 counted.
     assert_eq!(
         (
             parsed.markers(WITHOUT_SHORTCUT),
             parsed.markers(WITH_SHORTCUT)
         ),
-        (52, 52)
+        (26, 26)
+    );
+    assert_eq!(
+        (
+            parsed.hollow_markers(WITHOUT_SHORTCUT),
+            parsed.hollow_markers(WITH_SHORTCUT)
+        ),
+        (26, 26)
     );
     for text in [
+        "counted as zero (within 1e-4 × the largest)",
         "Eigenvalues of the loss's Hessian, at initialisation",
         "without shortcut: 14 of 52 negative (lowest -0.400), largest 2.19",
         "with shortcut: 14 of 52 negative (lowest -2.50), largest 14.6",
@@ -629,7 +651,15 @@ fn a_spectrum_shows_every_eigenvalue_and_counts_the_negatives() {
             parsed.markers(WITHOUT_SHORTCUT),
             parsed.markers(WITH_SHORTCUT)
         ),
-        (3, 3)
+        (2, 2)
+    );
+    assert_eq!(
+        (
+            parsed.hollow_markers(WITHOUT_SHORTCUT),
+            parsed.hollow_markers(WITH_SHORTCUT)
+        ),
+        (1, 1),
+        "the node at zero"
     );
     assert!(parsed.has_text("100%"));
     for text in [
@@ -717,13 +747,14 @@ fn the_seeds_curvature_is_drawn() {
     let at_start: Vec<Curvature> = curvatures.iter().filter(|c| c.step == 0).cloned().collect();
     let parsed = parse(&chart::spectrum(&at_start).unwrap(), "spectrum-seed.svg");
     parsed.assert_fits_a_slide();
-    assert_eq!(
-        (
-            parsed.markers(WITHOUT_SHORTCUT),
-            parsed.markers(WITH_SHORTCUT)
-        ),
-        (52, 52)
-    );
+    // Every eigenvalue a point: filled where it counts, hollow where it counts as zero.
+    for (c, colour) in at_start.iter().zip([WITHOUT_SHORTCUT, WITH_SHORTCUT]) {
+        let counted = (c.eigenvalues.iter())
+            .filter(|&&e| f64::from(e).abs() > c.zero_within())
+            .count();
+        assert_eq!(parsed.markers(colour), counted);
+        assert_eq!(parsed.hollow_markers(colour), 52 - counted);
+    }
     assert!(parsed.has_text("0"));
     let parsed = parse(
         &chart::sharpness(&curvatures).unwrap(),
