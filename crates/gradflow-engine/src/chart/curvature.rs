@@ -87,7 +87,7 @@ pub fn spectrum(curvatures: &[Curvature]) -> Result<Svg> {
     // A hollow point counts as zero, so that the points below the line are the negatives the
     // legend counts.
     if series.iter().flatten().any(|r| r.zero) {
-        legend.push(Entry::hollow("counted as zero (within 1e-4 × the largest)"));
+        legend.push(Entry::hollow("counted as zero (within 1e-4 × largest)"));
     }
     render(&title, |root| {
         let axes = Axes {

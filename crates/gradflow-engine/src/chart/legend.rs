@@ -113,7 +113,10 @@ pub(super) fn draw_legend<'a>(
         .map(|entry| sample_width(entry) + gap + text_width(&entry.label, font_size))
         .collect();
     let available = area.dim_in_pixel().0.saturating_sub(2 * spacing);
-    let rows = flow(&widths, spacing, available);
+    // How the points are drawn is said apart from the series, under them.
+    let rows = flow(&widths, spacing, available, |i| {
+        matches!(entries[i].sample, Sample::Hollow)
+    });
     let row_height = font_size * 3 / 2;
     let (band, rest) = area.split_vertically(rows.len() as u32 * row_height + gap);
     let half = font_size as i32 / 2;
@@ -151,12 +154,18 @@ pub(super) fn draw_legend<'a>(
 }
 
 /// Items of `widths` laid out left to right, `spacing` apart, in rows no wider than
-/// `available`: each row's items and its width.
-fn flow(widths: &[u32], spacing: u32, available: u32) -> Vec<(Vec<usize>, u32)> {
+/// `available`, each item for which `own_row` holds on a new row: each row's items and its
+/// width.
+fn flow(
+    widths: &[u32],
+    spacing: u32,
+    available: u32,
+    own_row: impl Fn(usize) -> bool,
+) -> Vec<(Vec<usize>, u32)> {
     let mut rows: Vec<(Vec<usize>, u32)> = vec![];
     for (i, &width) in widths.iter().enumerate() {
         match rows.last_mut() {
-            Some((row, used)) if *used + spacing + width <= available => {
+            Some((row, used)) if !own_row(i) && *used + spacing + width <= available => {
                 row.push(i);
                 *used += spacing + width;
             }
@@ -172,11 +181,16 @@ mod tests {
 
     #[test]
     fn legend_entries_flow_into_rows_that_fit() {
+        let anywhere = |_| false;
         assert_eq!(
-            flow(&[300, 300, 300, 300], 50, 900),
+            flow(&[300, 300, 300, 300], 50, 900, anywhere),
             [(vec![0, 1], 650), (vec![2, 3], 650)]
         );
-        assert_eq!(flow(&[2000], 50, 1000), [(vec![0], 2000)]);
-        assert!(flow(&[], 50, 1000).is_empty());
+        assert_eq!(flow(&[2000], 50, 1000, anywhere), [(vec![0], 2000)]);
+        assert!(flow(&[], 50, 1000, anywhere).is_empty());
+        assert_eq!(
+            flow(&[300, 300, 300], 50, 1000, |i| i == 2),
+            [(vec![0, 1], 650), (vec![2], 300)]
+        );
     }
 }

@@ -184,6 +184,12 @@ fn step_labels(steps: usize) -> Vec<usize> {
     (0..=steps).step_by(step).collect()
 }
 
+/// A line chart on its SVG, with axes `X` and `Y`.
+type Chart<'a, 'b, X, Y> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<X, Y>>;
+
+/// How an axis's values read as labels.
+type Label<'l, V> = &'l dyn Fn(&V) -> String;
+
 /// The frame the line charts share: a title, a legend above the plot, and the axes, labelled
 /// and described.
 pub(super) struct Axes<'t> {
@@ -200,15 +206,15 @@ impl Axes<'_> {
         root: &'a Area<'b>,
         x: X,
         (floor, ceiling): (f64, f64),
-        x_label: &dyn Fn(&X::Value) -> String,
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, LogAxis>>>
+        x_label: Label<'_, X::Value>,
+    ) -> Result<Chart<'a, 'b, X::CoordDescType, LogAxis>>
     where
         X: AsRangedCoord,
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>
             + ValueFormatter<X::Value>,
     {
         let y = log_axis(floor, ceiling);
-        self.frame(root, 24, (x, x_label), (y, &|y| power_label(*y)))
+        self.frame(root, 24, x, x_label, y, &|y| power_label(*y))
     }
 
     /// The frame on two value axes, the y axis labelling itself. Room on the right for the
@@ -218,9 +224,9 @@ impl Axes<'_> {
         root: &'a Area<'b>,
         x: &ValueAxis,
         y: &ValueAxis,
-        x_label: &dyn Fn(&f64) -> String,
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<ValueAxis, ValueAxis>>> {
-        self.frame(root, 40, (x.coord(), x_label), (y.coord(), &|v| y.label(*v)))
+        x_label: Label<'_, f64>,
+    ) -> Result<Chart<'a, 'b, ValueAxis, ValueAxis>> {
+        self.frame(root, 40, x.coord(), x_label, y.coord(), &|v| y.label(*v))
     }
 
     /// The frame, `right` pixels from the plot to the right edge, each axis with its labels.
@@ -228,9 +234,11 @@ impl Axes<'_> {
         &self,
         root: &'a Area<'b>,
         right: u32,
-        (x, x_label): (X, &dyn Fn(&X::Value) -> String),
-        (y, y_label): (Y, &dyn Fn(&Y::Value) -> String),
-    ) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<X::CoordDescType, Y::CoordDescType>>>
+        x: X,
+        x_label: Label<'_, X::Value>,
+        y: Y,
+        y_label: Label<'_, Y::Value>,
+    ) -> Result<Chart<'a, 'b, X::CoordDescType, Y::CoordDescType>>
     where
         X: AsRangedCoord,
         X::CoordDescType: Ranged<ValueType = X::Value, FormatOption = DefaultFormatting>

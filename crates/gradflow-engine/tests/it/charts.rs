@@ -622,7 +622,7 @@ fn a_spectrum_shows_every_eigenvalue_and_counts_the_negatives() {
         (26, 26)
     );
     for text in [
-        "counted as zero (within 1e-4 × the largest)",
+        "counted as zero (within 1e-4 × largest)",
         "Eigenvalues of the loss's Hessian, at initialisation",
         "without shortcut: 14 of 52 negative (lowest -0.400), largest 2.19",
         "with shortcut: 14 of 52 negative (lowest -2.50), largest 14.6",
