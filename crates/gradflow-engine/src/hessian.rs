@@ -420,7 +420,22 @@ fn pairwise_sum(a: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::numpy_mean;
+    use super::{curvature, numpy_mean};
+    use gradflow::hessian::HessianConfig;
+    use tch::Tensor;
+
+    #[test]
+    fn a_loss_of_more_than_one_number_is_refused() {
+        let weight = Tensor::from_slice(&[1f32, 2.0]).set_requires_grad(true);
+        let losses = &weight * &weight;
+        let refused = curvature(&losses, &[weight], &HessianConfig::default()).map(|_| ());
+        match refused.map_err(gradflow::Error::from) {
+            Err(gradflow::Error::Invalid { what, value, .. }) => {
+                assert_eq!((what.as_str(), value.as_str()), ("the loss's shape", "[2]"));
+            }
+            other => panic!("refused with the loss's shape: {other:?}"),
+        }
+    }
 
     #[test]
     fn the_mean_is_numpys_to_the_last_digit() {
