@@ -16,7 +16,7 @@ use gradflow::settings::Shortcut;
 use gradflow::sweep::square_sizes;
 use gradflow_engine::network::Network;
 use gradflow::train::TrainConfig;
-use gradflow_engine::train::regression_task;
+use gradflow_engine::train::{regression_task, task_loss};
 use gradflow_engine::{chart, explore, hessian, landscape};
 
 const REPEATS: usize = 5;
@@ -120,14 +120,14 @@ fn curvature() -> gradflow_engine::Result<()> {
     };
     let (model, task) = model_and_task(&seed_network)?;
     figure("spectrum_seed", median_seconds(|| {
-        let loss = hessian::loss_of(&model, &task)?;
+        let loss = task_loss(&model, &task)?;
         hessian::spectrum(&loss, &model.parameters()).map(drop)
     })?);
     let wide = [[64i64; 32].as_slice(), &[1]].concat();
     let (model, task) = model_and_task(&wide)?;
     let config = HessianConfig { iterations: 20, tolerance: 0.0, ..HessianConfig::new(&wide) };
     figure("power20_64x32", median_seconds(|| {
-        let loss = hessian::loss_of(&model, &task)?;
+        let loss = task_loss(&model, &task)?;
         let (_, iterations) = hessian::top_eigenvalue(&loss, &model.parameters(), &config)?;
         assert_eq!(iterations, 20, "tolerance 0 never stops early");
         Ok(())

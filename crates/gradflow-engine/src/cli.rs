@@ -279,16 +279,13 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
             svg,
         } => {
             let config = LandscapeConfig {
+                activation: network.activation,
+                seed: network.seed,
                 steps: *steps,
                 directions: *directions,
                 points: *points,
                 span: *span,
                 ..LandscapeConfig::new(&network.layer_sizes)
-            };
-            let config = LandscapeConfig {
-                activation: network.activation,
-                seed: network.seed,
-                ..config
             };
             loss_surface(&config, svg.as_deref(), out)
         }

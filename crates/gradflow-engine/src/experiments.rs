@@ -71,7 +71,7 @@ impl Serve for LandscapeConfig {
 
 impl Serve for SurfaceDirections {
     fn serve(self, store: &Store) -> Result<Id> {
-        gradflow::limits::check_surface(self.directions, 2, 1)?;
+        gradflow::limits::check_directions(self.directions)?;
         let mut values = store.lock()?;
         let parameters = tensors(&values, &self.parameters)?;
         let directions = Directions::draw(parameters, self.directions, self.seed)?;

@@ -21,12 +21,12 @@ use gradflow::hessian::HessianConfig;
 use gradflow::limits::MAX_SPECTRUM_PARAMETERS;
 use gradflow::results::Curvature;
 use gradflow::settings::Shortcut;
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::network::{with_seed, Network};
 use crate::progress::{self, Cost, Progress};
-use crate::train::{regression_task, sgd};
+use crate::train::{regression_task, sgd, task_loss};
 
 /// Both variants, each trained from the config's seed on the task and measured at each of its
 /// `at_steps` (before the step of that number updates the weights).
@@ -41,7 +41,7 @@ pub fn run(config: &HessianConfig) -> Result<Vec<Curvature>> {
         let model = Network::new(&training.network(shortcut))?;
         let mut measure = |step: usize| -> Result<()> {
             if config.at_steps.contains(&step) {
-                let loss = loss_of(&model, &task)?;
+                let loss = task_loss(&model, &task)?;
                 let mut curvature = curvature(&loss, &model.parameters(), config)?;
                 (curvature.shortcut, curvature.step) = (shortcut, step);
                 measured.push(curvature);
@@ -60,23 +60,10 @@ pub fn run(config: &HessianConfig) -> Result<Vec<Curvature>> {
 fn start_progress(config: &HessianConfig) -> Progress {
     let depth = config.layer_sizes.len() - 1;
     let measures = 2 * config.at_steps.len();
-    let parameters = config.parameters();
-    let rows = match parameters <= MAX_SPECTRUM_PARAMETERS as u128 {
-        true => parameters as usize,
-        false => 0,
-    };
-    let products = rows + config.iterations + config.lanczos_steps + config.trace_samples;
-    let layers = (measures * products + 2 * config.training().steps) * depth;
+    let layers = (measures * config.products() + 2 * config.training().steps) * depth;
     let what = format!("the curvature of 2 × {depth} layers at {} steps", config.at_steps.len());
     let estimate = progress::estimate(layers, Cost::ProductLayer, 1);
     Progress::start(&what, measures, "measurements", estimate)
-}
-
-/// `nn.MSELoss()(model(X), Y)`, with its graph.
-pub fn loss_of(model: &Network, (inputs, targets): &(Tensor, Tensor)) -> Result<Tensor> {
-    Ok(model
-        .forward(inputs)?
-        .f_mse_loss(targets, Reduction::Mean)?)
 }
 
 /// The curvature of `loss` with respect to `parameters`, as `config` measures it: the whole

@@ -20,12 +20,12 @@
 use gradflow::landscape::LandscapeConfig;
 use gradflow::results::Surface;
 use gradflow::settings::Shortcut;
-use tch::{Device, Kind, Reduction, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::error::Result;
 use crate::network::{with_seed, Network};
 use crate::progress::{self, Cost, Progress};
-use crate::train::{regression_task, sgd};
+use crate::train::{regression_task, sgd, task_loss};
 
 /// Directions through a model's parameters, and the weights they start from.
 pub struct Directions {
@@ -119,7 +119,7 @@ pub fn run(config: &LandscapeConfig) -> Result<Vec<Surface>> {
     config.check()?;
     let training = config.training();
     let task = regression_task(&training)?;
-    let rows = if config.directions == 2 { config.points } else { 1 };
+    let rows = config.rows().len();
     let points = rows * config.points;
     let depth = config.layer_sizes.len() - 1;
     let layers = 2 * (points + config.steps) * depth;
@@ -143,22 +143,17 @@ fn surface(
     config: &LandscapeConfig,
     shortcut: Shortcut,
     model: &Network,
-    (inputs, targets): &(Tensor, Tensor),
+    task: &(Tensor, Tensor),
     progress: &Progress,
 ) -> Result<Surface> {
     let directions = Directions::draw(model.parameters(), config.directions, config.seed)?;
-    let coordinates = config.coordinates();
-    let rows = match config.directions {
-        2 => coordinates.clone(),
-        _ => vec![0.0],
-    };
+    let (coordinates, rows) = (config.coordinates(), config.rows());
     let mut losses = Vec::with_capacity(rows.len() * coordinates.len());
     for &y in &rows {
         for &x in &coordinates {
             directions.move_to(x, y)?;
             let loss = tch::no_grad(|| -> Result<f64> {
-                let output = model.forward(inputs)?;
-                Ok(output.f_mse_loss(targets, Reduction::Mean)?.f_double_value(&[])?)
+                Ok(task_loss(model, task)?.f_double_value(&[])?)
             })?;
             losses.push(loss as f32);
         }

@@ -128,7 +128,7 @@ fn train_one(
 pub fn sgd(
     model: &Network,
     learning_rate: f64,
-    (inputs, targets): &(Tensor, Tensor),
+    task: &(Tensor, Tensor),
     steps: usize,
     mut between: impl FnMut(usize, &Tensor) -> Result<()>,
 ) -> Result<()> {
@@ -141,12 +141,17 @@ pub fn sgd(
     }
     for step in 0..steps {
         optimizer.zero_grad()?;
-        let loss = model
-            .forward(inputs)?
-            .f_mse_loss(targets, Reduction::Mean)?;
+        let loss = task_loss(model, task)?;
         loss.f_backward()?;
         between(step, &loss)?;
         optimizer.step()?;
     }
     Ok(())
+}
+
+/// `nn.MSELoss()(model(X), Y)` on the task, with its graph.
+pub fn task_loss(model: &Network, (inputs, targets): &(Tensor, Tensor)) -> Result<Tensor> {
+    Ok(model
+        .forward(inputs)?
+        .f_mse_loss(targets, Reduction::Mean)?)
 }

@@ -76,14 +76,20 @@ impl HessianConfig {
         }
         self.check_estimates()?;
         let depth = self.layer_sizes.len() - 1;
+        let measures = 2 * self.at_steps.len();
+        limits::check_products(self.products().saturating_mul(measures), depth)
+    }
+
+    /// The most Hessian-vector products (or rows of the Hessian) one measurement computes: the
+    /// whole Hessian's rows where the network is small enough, power iteration's iterations,
+    /// the Lanczos steps and the trace's samples.
+    pub fn products(&self) -> usize {
         let parameters = self.parameters();
-        let spectrum = match parameters <= limits::MAX_SPECTRUM_PARAMETERS as u128 {
+        let rows = match parameters <= limits::MAX_SPECTRUM_PARAMETERS as u128 {
             true => parameters as usize,
             false => 0,
         };
-        let per_measure = spectrum + self.iterations + self.lanczos_steps + self.trace_samples;
-        let measures = 2 * self.at_steps.len();
-        limits::check_products(per_measure.saturating_mul(measures), depth)
+        rows + self.iterations + self.lanczos_steps + self.trace_samples
     }
 
     /// Checks what an estimate on any loss needs: its iterations, Lanczos steps, samples and

@@ -62,10 +62,16 @@ impl LandscapeConfig {
     /// [`limits::check_surface`]. Nothing is allocated before.
     pub fn check(&self) -> Result<()> {
         self.training().check()?;
+        self.check_surface(self.layer_sizes.len() - 1)
+    }
+
+    /// Checks the surface a network of `depth` layers would have: its span, and its size as
+    /// [`limits::check_surface`] allows it.
+    fn check_surface(&self, depth: usize) -> Result<()> {
         if !(self.span.is_finite() && self.span > 0.0) {
             return Err(Error::invalid("the span", self.span, "a positive number"));
         }
-        limits::check_surface(self.directions, self.points, self.layer_sizes.len() - 1)
+        limits::check_surface(self.directions, self.points, depth)
     }
 
     /// Measures both variants' surfaces in the engine: the network without and then with
@@ -88,6 +94,15 @@ impl LandscapeConfig {
         (0..self.points)
             .map(|i| -self.span + 2.0 * self.span * i as f64 / last)
             .collect()
+    }
+
+    /// Where each row of the surface lies along the second direction: at each of the
+    /// coordinates for a plane, at 0 for a line.
+    pub fn rows(&self) -> Vec<f64> {
+        match self.directions {
+            2 => self.coordinates(),
+            _ => vec![0.0],
+        }
     }
 
     /// The training that comes first, and whose task the loss is measured on: its steps are
@@ -126,21 +141,14 @@ impl LandscapeConfig {
         shortcut: impl Into<Shortcut>,
         mut loss: impl FnMut() -> Tensor,
     ) -> Result<Surface> {
-        if !(self.span.is_finite() && self.span > 0.0) {
-            return Err(Error::invalid("the span", self.span, "a positive number"));
-        }
-        limits::check_surface(self.directions, self.points, 1)?;
+        self.check_surface(1)?;
         // A handle, so that the directions are freed in the engine when this call ends.
         let directions = Handle::new(ask(&SurfaceDirections {
             parameters: named_parameters.iter().map(|(_, p)| p.id()).collect(),
             directions: self.directions,
             seed: self.seed,
         })?);
-        let coordinates = self.coordinates();
-        let rows = match self.directions {
-            2 => coordinates.clone(),
-            _ => vec![0.0],
-        };
+        let (coordinates, rows) = (self.coordinates(), self.rows());
         let mut losses = Vec::with_capacity(rows.len() * coordinates.len());
         let measured = (|| {
             for &y in &rows {

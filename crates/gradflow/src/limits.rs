@@ -158,16 +158,22 @@ pub const MAX_ITERATIONS: usize = 1000;
 /// product, or row of the Hessian, times the depth): about as long as [`MAX_LAYER_STEPS`].
 pub const MAX_LAYER_PRODUCTS: usize = MAX_LAYER_STEPS;
 
+/// Checks a loss surface's number of directions: 1 (a line) or 2 (a plane).
+pub fn check_directions(directions: usize) -> Result<()> {
+    if (1..=2).contains(&directions) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "the number of directions",
+        directions,
+        "1 (a line) or 2 (a plane)",
+    ))
+}
+
 /// Checks a loss surface's size: 1 or 2 directions, 2 to [`MAX_SURFACE_POINTS`] points in
 /// all, and at most [`MAX_LAYER_POINTS`] layer-points for a network of `depth` layers.
 pub fn check_surface(directions: usize, points: usize, depth: usize) -> Result<()> {
-    if !(1..=2).contains(&directions) {
-        return Err(Error::invalid(
-            "the number of directions",
-            directions,
-            "1 (a line) or 2 (a plane)",
-        ));
-    }
+    check_directions(directions)?;
     let all = points.saturating_pow(directions as u32);
     if points < 2 || all > MAX_SURFACE_POINTS {
         let most = match directions {

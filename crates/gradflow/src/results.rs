@@ -239,7 +239,7 @@ impl Surface {
 /// ```
 impl fmt::Display for Surface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (variant, when) = (variant(self.shortcut), at_steps(self.steps));
+        let (variant, when) = (self.shortcut.label(), when(self.steps));
         write!(f, "{variant}, {when}: loss ")?;
         if let Some(centre) = self.centre() {
             write!(f, "{} at the weights, ", significant(centre.into()))?;
@@ -363,7 +363,7 @@ impl Curvature {
 /// eigenvalues and the trace.
 impl fmt::Display for Curvature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (variant, when) = (variant(self.shortcut), at_steps(self.step));
+        let (variant, when) = (self.shortcut.label(), when(self.step));
         let (share, lowest) = self.negative();
         write!(
             f,
@@ -385,16 +385,14 @@ impl fmt::Display for Curvature {
     }
 }
 
-/// "without shortcut" or "with shortcut".
-fn variant(shortcut: Shortcut) -> &'static str {
-    match shortcut {
-        Shortcut::Off => "without shortcut",
-        Shortcut::On => "with shortcut",
-    }
-}
-
-/// "at initialisation" or "after N steps".
-fn at_steps(steps: usize) -> String {
+/// When a result was measured, as its summary and its chart say it.
+///
+/// ```
+/// use gradflow::results::when;
+///
+/// assert_eq!([when(0), when(1), when(300)], ["at initialisation", "after 1 step", "after 300 steps"]);
+/// ```
+pub fn when(steps: usize) -> String {
     match steps {
         0 => "at initialisation".to_owned(),
         1 => "after 1 step".to_owned(),

@@ -24,7 +24,7 @@
 //! ```
 
 use gradflow::chart::SIZE;
-use gradflow::results::Svg;
+use gradflow::results::{when, Svg};
 use gradflow::protocol::Drawing;
 use gradflow::settings::Shortcut;
 use plotters::coord::Shift;
@@ -76,15 +76,6 @@ pub fn colour(shortcut: Shortcut) -> RGBColor {
     match shortcut {
         Shortcut::Off => WITHOUT_SHORTCUT,
         Shortcut::On => WITH_SHORTCUT,
-    }
-}
-
-/// When a result was measured, as its chart says it: "at initialisation", "after 300 steps".
-fn when(steps: usize) -> String {
-    match steps {
-        0 => "at initialisation".to_owned(),
-        1 => "after 1 step".to_owned(),
-        n => format!("after {n} steps"),
     }
 }
 
